@@ -1,0 +1,9 @@
+"""Referrals: campaigns, rewards, memberships, partner programs and payouts."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    name = "referrals"

@@ -1,0 +1,3 @@
+"""Referral campaigns and rewards (see the referral campaigns issue)."""
+
+from __future__ import annotations

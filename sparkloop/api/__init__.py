@@ -1,0 +1,1 @@
+"""Shared API plumbing: authentication, tenancy, parsing, pagination, errors."""

@@ -1,0 +1,53 @@
+"""API key authentication (`X-Api-Key`, any header case) with the contract's 401 errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from sparkloop.models import ApiKey, Team, hash_api_key
+
+API_KEY_MISSING = "API key is missing!"
+USER_NOT_FOUND = "User not found!"
+
+# last_used_at is refreshed at most this often, so a request does not cost a write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """Authenticates by `X-Api-Key`; sets `request.team` and `request.auth` (the ApiKey)."""
+
+    def authenticate(self, request: Request) -> tuple[Team, ApiKey] | None:
+        raw = request.META.get("HTTP_X_API_KEY")
+        if raw is None:
+            return None
+        raw = raw.strip()
+        if not raw:
+            raise exceptions.AuthenticationFailed(API_KEY_MISSING)
+        key = (
+            ApiKey.objects.select_related("team")
+            .filter(key_hash=hash_api_key(raw), revoked_at__isnull=True)
+            .first()
+        )
+        if key is None:
+            raise exceptions.AuthenticationFailed(USER_NOT_FOUND)
+        _touch(key)
+        request._request.team = key.team  # type: ignore[attr-defined]
+        return key.team, key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'ApiKey realm="api", header="X-Api-Key"'
+
+
+def _touch(key: ApiKey) -> None:
+    now = timezone.now()
+    if key.last_used_at and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    # The cache gate keeps concurrent requests of one key from all writing the same row.
+    if cache.add(f"apikey-touch:{key.pk}", 1, timeout=int(LAST_USED_RESOLUTION.total_seconds())):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

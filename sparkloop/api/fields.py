@@ -1,0 +1,39 @@
+"""Wire formats shared by the serializers: timestamps and money."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+
+def iso_z(value: datetime | None) -> str | None:
+    """`2021-03-24T11:55:02.113Z`: UTC, milliseconds, `Z` (contract, Conventions)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def cents_to_dollars(cents: int | None) -> float | None:
+    return None if cents is None else float(Decimal(cents) / 100)
+
+
+class TimestampField(serializers.DateTimeField):
+    """In: W3C datetime with an offset (fraction optional). Out: `iso_z`."""
+
+    def to_representation(self, value: Any) -> str | None:
+        return iso_z(value)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans, lists and objects instead of coercing."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -1,0 +1,17 @@
+"""Base classes of the API's views."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+from rest_framework.request import Request
+
+from sparkloop.models import Team
+
+
+class TeamViewSet(viewsets.ViewSet):
+    """A viewset acting for the authenticated team (`self.team`)."""
+
+    @property
+    def team(self) -> Team:
+        request: Request = self.request
+        return request._request.team  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,47 @@
+"""Writes of teams and API keys."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sparkloop.models import ApiKey, Team, hash_api_key
+
+
+@transaction.atomic
+def team_create(*, name: str, rate_limit_tier: str = Team.RateLimitTier.DEFAULT) -> Team:
+    """Create a team with everything a team starts with (its default campaign)."""
+    team = Team.objects.create(name=name, rate_limit_tier=rate_limit_tier)
+    from referrals.services import team_setup_referrals
+
+    team_setup_referrals(team=team)
+    return team
+
+
+def team_get_or_create(*, name: str) -> tuple[Team, bool]:
+    team = Team.objects.filter(name=name).first()
+    if team is not None:
+        return team, False
+    try:
+        return team_create(name=name), True
+    except IntegrityError:  # created concurrently
+        return Team.objects.get(name=name), False
+
+
+@transaction.atomic
+def api_key_create(*, team: Team, name: str = "default") -> tuple[ApiKey, str]:
+    """Create a key; returns it with the raw key, which is never stored and shown once."""
+    raw = secrets.token_hex(16)
+    key = ApiKey.objects.create(
+        team=team, name=name, prefix=raw[: ApiKey.PREFIX_LENGTH], key_hash=hash_api_key(raw)
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db()
+    return key

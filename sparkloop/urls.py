@@ -1,0 +1,21 @@
+"""URL configuration: the v2 API under /v2/ and /api/v2/, and the admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+api_v2 = [
+    path("", include("subscribers.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("v2/", include(api_v2)),
+    path("api/v2/", include(api_v2)),
+]
+
+handler400 = "sparkloop.api.exceptions.json_bad_request"
+handler403 = "sparkloop.api.exceptions.json_forbidden"
+handler404 = "sparkloop.api.exceptions.json_not_found"
+handler500 = "sparkloop.api.exceptions.json_server_error"

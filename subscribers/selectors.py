@@ -1,0 +1,54 @@
+"""Reads of subscribers, always scoped to a team."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from sparkloop.counters import counter_get
+from sparkloop.exceptions import NotFound
+from sparkloop.models import Team
+from subscribers.models import Subscriber
+
+SUBSCRIBER_NOT_FOUND = "Subscriber {identifier} not found!"
+
+LIST_TYPES = ("all", "referrals", "advocates")
+
+# Names of the maintained team counters behind each list type's exact total.
+COUNTER_SUBSCRIBERS = "subscribers"
+COUNTER_REFERRED = "subscribers.referred"
+COUNTER_ADVOCATES = "subscribers.advocates"
+LIST_TYPE_COUNTERS = {
+    "all": COUNTER_SUBSCRIBERS,
+    "referrals": COUNTER_REFERRED,
+    "advocates": COUNTER_ADVOCATES,
+}
+
+
+def subscriber_list(*, team: Team, type: str = "all") -> QuerySet[Subscriber]:
+    """A team's subscribers, newest first; `type` is `all`, `referrals` or `advocates`."""
+    qs = Subscriber.objects.filter(team=team)
+    if type == "referrals":
+        qs = qs.filter(referred=True)
+    elif type == "advocates":
+        qs = qs.filter(referrals_count__gt=0)
+    return qs.order_by("-created_at", "-id")
+
+
+def subscriber_list_total(*, team: Team, type: str = "all") -> int:
+    return counter_get(team=team, name=LIST_TYPE_COUNTERS[type])
+
+
+def subscriber_lookup(*, team: Team, identifier: str) -> Subscriber | None:
+    """The team's subscriber whose uuid or email (any case) is `identifier`, if any."""
+    identifier = identifier.strip()
+    if "@" in identifier:
+        return Subscriber.objects.filter(team=team, email_normalized=identifier.lower()).first()
+    return Subscriber.objects.filter(team=team, public_id=identifier).first()
+
+
+def subscriber_get(*, team: Team, identifier: str) -> Subscriber:
+    """Like `subscriber_lookup`, but raises the contract's 404 when there is none."""
+    subscriber = subscriber_lookup(team=team, identifier=identifier)
+    if subscriber is None:
+        raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=identifier))
+    return subscriber

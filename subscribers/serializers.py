@@ -1,0 +1,178 @@
+"""Wire shapes of subscribers (input validation of shape only; rules live in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import validate_email
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars
+from subscribers.models import Subscriber, SubscriberEvent
+
+EMAIL_REQUIRED = "You have to provide at least an email"
+EMAIL_INVALID = "Email is invalid"
+NO_FIELD_TO_UPDATE = "You have to update at least 1 field."
+INVALID_STATUS = "Invalid status!"
+IDENTIFIER_BLANK = "Subscriber uuid or email blank!"
+VALUE_REQUIRED = "You have to provide a value"
+VALUE_INVALID = "Value must be a number"
+LIST_TYPE_INVALID = "Type must be one of all, referrals, advocates"
+EXPAND_INVALID = "Expand must be campaigns"
+
+
+def _optional(max_length: int, **kwargs: Any) -> StrictCharField:
+    return StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=max_length, **kwargs
+    )
+
+
+class EmailField(StrictCharField):
+    default_error_messages = {
+        "required": EMAIL_REQUIRED,
+        "null": EMAIL_REQUIRED,
+        "blank": EMAIL_REQUIRED,
+        "invalid": EMAIL_INVALID,
+        "max_length": EMAIL_INVALID,
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=254, trim_whitespace=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            self.fail("invalid")
+        return value
+
+
+class SubscriberCreateInputSerializer(serializers.Serializer):
+    email = EmailField()
+    name = _optional(255)
+    referrer_code = _optional(64)
+    status = serializers.ChoiceField(
+        choices=Subscriber.Status.choices,
+        required=False,
+        allow_null=True,
+        error_messages={"invalid_choice": INVALID_STATUS},
+    )
+    ip_address = _optional(64)
+    user_agent = _optional(1024)
+    utm_source = _optional(255)
+    utm_campaign = _optional(255)
+    country_code = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        error_messages={"invalid": "Country code must be an ISO 3166-1 alpha-2 code"},
+    )
+    created_at = TimestampField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Blank optional strings mean "not given".
+        return {k: v for k, v in attrs.items() if v not in ("", None)}
+
+
+class SubscriberUpdateInputSerializer(serializers.Serializer):
+    email = EmailField(required=False)
+    name = _optional(255)
+    status = StrictCharField(required=False)
+
+    def validate_status(self, value: str) -> str:
+        if value not in (Subscriber.Status.CONFIRMED, Subscriber.Status.UNSUBSCRIBED):
+            raise serializers.ValidationError(INVALID_STATUS)
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(NO_FIELD_TO_UPDATE)
+        return attrs
+
+
+class SubscriberListInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["all", "referrals", "advocates"],
+        required=False,
+        default="all",
+        error_messages={"invalid_choice": LIST_TYPE_INVALID},
+    )
+    expand = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubscriberEventInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        coerce_to_string=False,
+        error_messages={
+            "required": VALUE_REQUIRED,
+            "null": VALUE_REQUIRED,
+            "invalid": VALUE_INVALID,
+            "max_digits": VALUE_INVALID,
+            "max_decimal_places": VALUE_INVALID,
+            "max_whole_digits": VALUE_INVALID,
+            "max_string_length": VALUE_INVALID,
+        },
+    )
+    description = _optional(1000)
+    campaign_uuid = _optional(32)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Both documented shapes: flat, and wrapped in "event"; and the legacy
+        # "descripton" spelling (reference §3).
+        if isinstance(data.get("event"), dict):
+            data = {**data, **data["event"]}
+        if "description" not in data and "descripton" in data:
+            data = {**data, "description": data["descripton"]}
+        if isinstance(data.get("value"), bool):
+            raise serializers.ValidationError({"value": [VALUE_INVALID]})
+        return super().to_internal_value(data)
+
+
+class SubscriberOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    cpa = serializers.SerializerMethodField()
+    created_at = TimestampField()
+
+    class Meta:
+        model = Subscriber
+        fields = [
+            "uuid",
+            "email",
+            "name",
+            "ref_code",
+            "referrer_code",
+            "referred",
+            "referral_status",
+            "status",
+            "ip_address",
+            "user_agent",
+            "origin",
+            "country_code",
+            "cpa",
+            "utm_source",
+            "utm_campaign",
+            "created_at",
+        ]
+
+    def get_cpa(self, obj: Subscriber) -> float | None:
+        return cents_to_dollars(obj.cpa_cents)
+
+
+class SubscriberEventOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    value = serializers.SerializerMethodField()
+    subscriber_uuid = serializers.CharField(source="subscriber.public_id")
+    created_at = TimestampField()
+
+    class Meta:
+        model = SubscriberEvent
+        fields = ["uuid", "value", "description", "campaign_uuid", "subscriber_uuid", "created_at"]
+
+    def get_value(self, obj: SubscriberEvent) -> float | int:
+        dollars = cents_to_dollars(obj.value_cents) or 0.0
+        return int(dollars) if dollars == int(dollars) else dollars

@@ -1,0 +1,21 @@
+"""Subscriber routes (mounted under /v2/ and /api/v2/)."""
+
+from __future__ import annotations
+
+from django.urls import re_path
+
+from sparkloop.api.routers import OptionalSlashRouter
+from subscribers.views import SubscriberViewSet
+
+router = OptionalSlashRouter()
+router.register("subscribers", SubscriberViewSet, basename="subscriber")
+
+urlpatterns = [
+    # An empty identifier gets the documented "blank" error rather than a bare 404.
+    re_path(
+        r"^subscribers/(?P<pk>\s*)/events/?$",
+        SubscriberViewSet.as_view({"post": "events"}),
+        name="subscriber-events-blank",
+    ),
+    *router.urls,
+]

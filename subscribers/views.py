@@ -1,0 +1,106 @@
+"""Subscriber endpoints (contract: Subscribers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from referrals.selectors import referral_programs_for
+from sparkloop.api.pagination import paginate
+from sparkloop.api.views import TeamViewSet
+from subscribers import selectors, services
+from subscribers.models import Subscriber
+from subscribers.serializers import (
+    IDENTIFIER_BLANK,
+    SubscriberCreateInputSerializer,
+    SubscriberEventInputSerializer,
+    SubscriberEventOutputSerializer,
+    SubscriberListInputSerializer,
+    SubscriberOutputSerializer,
+    SubscriberUpdateInputSerializer,
+)
+
+
+def render_subscribers(
+    request: Request, team: Any, subscribers: list[Subscriber]
+) -> list[dict[str, Any]]:
+    """Subscriber objects, with `referral_programs` when `expand=campaigns` is asked."""
+    data = SubscriberOutputSerializer(subscribers, many=True).data
+    if "campaigns" in request.query_params.get("expand", "").split(","):
+        programs = referral_programs_for(team=team, subscribers=subscribers)
+        for item, subscriber in zip(data, subscribers, strict=True):
+            item["referral_programs"] = programs.get(subscriber.pk, [])
+    return list(data)
+
+
+class SubscriberViewSet(TeamViewSet):
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request: Request) -> Response:
+        params = SubscriberListInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        list_type = params.validated_data["type"]
+        page = paginate(
+            request,
+            selectors.subscriber_list(team=self.team, type=list_type),
+            total=lambda: selectors.subscriber_list_total(team=self.team, type=list_type),
+        )
+        return Response(
+            {
+                "subscribers": render_subscribers(request, self.team, page.items),
+                "meta": page.meta("subscribers"),
+            }
+        )
+
+    def create(self, request: Request) -> Response:
+        data = SubscriberCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscriber = services.subscriber_create(team=self.team, **data.validated_data)
+        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]},
+                        status=201)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+
+    def update(self, request: Request, pk: str) -> Response:
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        data = SubscriberUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscriber = services.subscriber_update(subscriber=subscriber, **data.validated_data)
+        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        rendered = render_subscribers(request, self.team, [subscriber])[0]
+        services.subscriber_delete(subscriber=subscriber)
+        return Response({"subscriber": rendered})
+
+    @action(detail=True, methods=["put", "post"])
+    def unsubscribe(self, request: Request, pk: str) -> Response:
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        subscriber = services.subscriber_unsubscribe(subscriber=subscriber, identifier=pk)
+        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+
+    @action(detail=True, methods=["put", "post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        subscriber = services.subscriber_reject(subscriber=subscriber, identifier=pk)
+        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+
+    @action(detail=True, methods=["post"])
+    def events(self, request: Request, pk: str = "") -> Response:
+        if not pk.strip():
+            raise ValidationError(IDENTIFIER_BLANK)
+        subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
+        data = SubscriberEventInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.subscriber_event_create(subscriber=subscriber, **data.validated_data)
+        return Response({"event": SubscriberEventOutputSerializer(event).data}, status=201)
