@@ -76,25 +76,37 @@ class Subscriber(models.Model):
             models.UniqueConstraint(
                 fields=["team", "email_normalized"], name="uniq_subscriber_team_email"
             ),
-            models.UniqueConstraint(fields=["team", "ref_code"], name="uniq_subscriber_team_ref_code"),
+            models.UniqueConstraint(
+                fields=["team", "ref_code"], name="uniq_subscriber_team_ref_code"
+            ),
         ]
         indexes = [
             # Each list (all / referrals / advocates) has an index in its own order,
             # newest first with the id as tie-breaker (spec: Conventions, ordering).
             models.Index(
-                "team", models.F("created_at").desc(), models.F("id").desc(),
+                "team",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
                 name="subscriber_team_created_idx",
             ),
             models.Index(
-                "team", models.F("created_at").desc(), models.F("id").desc(),
-                name="subscriber_referred_idx", condition=Q(referred=True),
+                "team",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="subscriber_referred_idx",
+                condition=Q(referred=True),
             ),
             models.Index(
-                "team", models.F("created_at").desc(), models.F("id").desc(),
-                name="subscriber_advocate_idx", condition=Q(referrals_count__gt=0),
+                "team",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="subscriber_advocate_idx",
+                condition=Q(referrals_count__gt=0),
             ),
             models.Index(
-                "referrer", models.F("created_at").desc(), models.F("id").desc(),
+                "referrer",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
                 name="subscriber_referrer_idx",
             ),
         ]
@@ -119,7 +131,9 @@ class SubscriberEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["subscriber", "-created_at"], name="subevent_sub_created_idx")]
+        indexes = [
+            models.Index(fields=["subscriber", "-created_at"], name="subevent_sub_created_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscriber_id}: {self.value_cents}"

@@ -38,6 +38,7 @@ def render_subscribers(
 
 
 class SubscriberViewSet(TeamViewSet):
+    scope_resource = "subscribers"
     lookup_value_regex = "[^/]+"
 
     def list(self, request: Request) -> Response:
@@ -60,8 +61,9 @@ class SubscriberViewSet(TeamViewSet):
         data = SubscriberCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         subscriber = services.subscriber_create(team=self.team, **data.validated_data)
-        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]},
-                        status=201)
+        return Response(
+            {"subscriber": render_subscribers(request, self.team, [subscriber])[0]}, status=201
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)

@@ -22,7 +22,6 @@ class LenientJSONParser(JSONParser):
         if not raw.strip():
             return {}
 
-
         try:
             data = super().parse(io.BytesIO(raw), media_type, parser_context)
         except ParseError as exc:

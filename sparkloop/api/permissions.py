@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
 from typing import TYPE_CHECKING
 
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 if TYPE_CHECKING:

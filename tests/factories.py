@@ -1,0 +1,34 @@
+"""factory_boy factories, one per model."""
+
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from sparkloop.models import Team
+from sparkloop.services import team_create
+from subscribers.models import Subscriber
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"team-{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Team], *args: object, **kwargs: object) -> Team:
+        # Through the service, so a factory team starts like a real one.
+        return team_create(**kwargs)  # type: ignore[arg-type]
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A bare row. Tests of referral behaviour create through the services instead."""
+
+    class Meta:
+        model = Subscriber
+
+    team = factory.SubFactory(TeamFactory)
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
+    created_at = factory.LazyFunction(timezone.now)
