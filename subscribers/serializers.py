@@ -80,7 +80,11 @@ class SubscriberCreateInputSerializer(serializers.Serializer):
 class SubscriberUpdateInputSerializer(serializers.Serializer):
     email = EmailField(required=False)
     name = _optional(255)
-    status = StrictCharField(required=False)
+    status = StrictCharField(
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": INVALID_STATUS, "null": INVALID_STATUS},
+    )
 
     def validate_status(self, value: str) -> str:
         if value not in (Subscriber.Status.CONFIRMED, Subscriber.Status.UNSUBSCRIBED):

@@ -1,0 +1,676 @@
+"""HTTP contract of the subscriber endpoints (spec: Subscribers)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from rest_framework.test import APIClient
+
+from sparkloop.models import Team
+from subscribers.models import Subscriber, SubscriberEvent
+from subscribers.services import subscriber_create
+from webhooks.models import Event
+
+pytestmark = pytest.mark.django_db
+
+SUBSCRIBER_FIELDS = {
+    "uuid",
+    "email",
+    "name",
+    "ref_code",
+    "referrer_code",
+    "referred",
+    "referral_status",
+    "ip_address",
+    "user_agent",
+    "origin",
+    "country_code",
+    "cpa",
+    "utm_source",
+    "utm_campaign",
+    "created_at",
+    "status",
+}
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def create(client: APIClient, **body: object) -> dict:
+    response = client.post("/v2/subscribers", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["subscriber"]
+
+
+class TestCreate:
+    def test_it_creates_a_subscriber_with_every_field(self, api_client: APIClient) -> None:
+        response = api_client.post(
+            "/v2/subscribers",
+            {
+                "email": "Ann@Example.com",
+                "name": "Ann Reader",
+                "ip_address": "203.0.113.9",
+                "user_agent": "Mozilla/5.0",
+                "utm_source": "twitter",
+                "utm_campaign": "launch",
+                "country_code": "us",
+                "created_at": "2021-03-22T19:20:30+01:00",
+            },
+            format="json",
+        )
+
+        assert response.status_code == 201
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        body = response.json()["subscriber"]
+        assert set(body) == SUBSCRIBER_FIELDS
+        assert re.fullmatch(r"sub_[0-9a-f]{12}", body["uuid"])
+        assert len(body["ref_code"]) == 8
+        assert body["email"] == "Ann@Example.com"
+        assert body["name"] == "Ann Reader"
+        assert body["origin"] == "sparkloop-api"
+        assert body["country_code"] == "US"
+        assert body["status"] == "pending"
+        assert body["referred"] is False
+        assert body["referrer_code"] is None
+        assert body["referral_status"] is None
+        assert body["cpa"] is None
+        assert body["created_at"] == "2021-03-22T18:20:30.000Z"
+
+    def test_it_defaults_created_at_to_now_in_the_wire_format(self, api_client: APIClient) -> None:
+        body = create(api_client, email="a@example.com")
+        assert ISO_Z.match(body["created_at"])
+
+    def test_it_accepts_a_fractional_w3c_timestamp(self, api_client: APIClient) -> None:
+        body = create(api_client, email="a@example.com", created_at="2021-03-24T11:55:02.113Z")
+        assert body["created_at"] == "2021-03-24T11:55:02.113Z"
+
+    def test_it_ignores_unknown_keys(self, api_client: APIClient) -> None:
+        body = create(api_client, email="a@example.com", favourite_colour="blue", tags=[1])
+        assert "favourite_colour" not in body
+
+    def test_it_accepts_a_status(self, api_client: APIClient) -> None:
+        assert create(api_client, email="a@example.com", status="confirmed")["status"] == (
+            "confirmed"
+        )
+
+    def test_it_is_served_under_the_api_prefix_and_with_a_trailing_slash(
+        self, api_client: APIClient
+    ) -> None:
+        response = api_client.post("/api/v2/subscribers/", {"email": "a@x.com"}, format="json")
+        assert response.status_code == 201
+
+    def test_it_accepts_a_form_encoded_body(self, api_client: APIClient) -> None:
+        response = api_client.post(
+            "/v2/subscribers",
+            "email=form%40example.com",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 201
+
+    def test_it_writes_a_sync_subscriber_event(self, api_client: APIClient, team: Team) -> None:
+        body = create(api_client, email="a@example.com", name="Ann Reader")
+        event = Event.objects.get(team=team, type="sync_subscriber")
+        assert "event" not in event.payload
+        assert event.payload["type"] == "sync_subscriber"
+        subscriber = event.payload["subscriber"]
+        assert subscriber["id"] == body["uuid"]
+        assert subscriber["first_name"] == "Ann"
+        assert subscriber["referral_code"] == body["ref_code"]
+        assert isinstance(subscriber["created_at"], int)
+
+    @pytest.mark.parametrize("body", [{}, {"email": ""}, {"email": None}, {"name": "x"}])
+    def test_it_requires_an_email(self, api_client: APIClient, body: dict) -> None:
+        response = api_client.post("/v2/subscribers", body, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "You have to provide at least an email"
+
+    @pytest.mark.parametrize("email", ["nope", "a@", "@b.com", "a b@c.com", "x" * 300 + "@b.com"])
+    def test_it_refuses_a_malformed_email(self, api_client: APIClient, email: str) -> None:
+        response = api_client.post("/v2/subscribers", {"email": email}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "Email is invalid"
+
+    def test_it_refuses_an_email_given_as_a_list(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/subscribers", {"email": ["a@b.com"]}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "Email is invalid"
+
+    def test_it_refuses_a_duplicate_email_in_any_case(self, api_client: APIClient) -> None:
+        create(api_client, email="ann@example.com")
+        response = api_client.post("/v2/subscribers", {"email": "ANN@example.COM"}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Email has already been taken"}
+
+    def test_it_allows_the_same_email_in_another_team(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        create(api_client, email="ann@example.com")
+        create(other_client, email="ann@example.com")
+
+    @pytest.mark.parametrize(
+        ("body", "fragment"),
+        [
+            ({"email": "a@b.com", "name": "x" * 10_000}, "Name"),
+            ({"email": "a@b.com", "name": ["Ann"]}, "Name"),
+            ({"email": "a@b.com", "name": {"first": "Ann"}}, "Name"),
+            ({"email": "a@b.com", "name": 12}, "Name"),
+            ({"email": "a@b.com", "name": "A\x00nn"}, "Name"),
+            ({"email": "a@b.com", "created_at": "yesterday"}, "Created at"),
+            ({"email": "a@b.com", "country_code": "USA"}, "Country code"),
+            ({"email": "a@b.com", "status": "gone"}, "Invalid status!"),
+        ],
+    )
+    def test_it_answers_bad_types_with_a_400(
+        self, api_client: APIClient, body: dict, fragment: str
+    ) -> None:
+        response = api_client.post("/v2/subscribers", body, format="json")
+        assert response.status_code == 400
+        assert fragment in response.json()["error"]
+        assert not Subscriber.objects.exists()
+
+    def test_it_answers_malformed_json_with_a_400(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/subscribers", '{"email": ', content_type="application/json")
+        assert response.status_code == 400
+        assert "error" in response.json()
+
+    def test_it_answers_a_json_array_body_with_a_400(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/subscribers", "[1]", content_type="application/json")
+        assert response.status_code == 400
+        assert "error" in response.json()
+
+    def test_it_answers_an_unsupported_media_type_in_json(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/subscribers", "<a/>", content_type="application/xml")
+        assert response.status_code == 415
+        assert "error" in response.json()
+
+
+class TestReferralAttribution:
+    def test_it_refers_a_subscriber_by_the_referrers_code(
+        self, api_client: APIClient, team: Team
+    ) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        body = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+
+        assert body["referred"] is True
+        assert body["referrer_code"] == referrer["ref_code"]
+        assert body["referral_status"] == "pending"
+        assert Subscriber.objects.get(public_id=referrer["uuid"]).referrals_count == 1
+
+    def test_an_unknown_code_creates_the_subscriber_unreferred(self, api_client: APIClient) -> None:
+        body = create(api_client, email="new@example.com", referrer_code="nope1234")
+        assert body["referred"] is False
+        assert body["referrer_code"] is None
+
+    def test_a_code_of_another_team_never_matches(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="ref@example.com")
+        body = create(api_client, email="new@example.com", referrer_code=foreign["ref_code"])
+        assert body["referred"] is False
+
+    def test_confirming_a_pending_referral_verifies_it(
+        self, api_client: APIClient, team: Team
+    ) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        referred = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+
+        response = api_client.put(
+            f"/v2/subscribers/{referred['uuid']}", {"status": "confirmed"}, format="json"
+        )
+
+        assert response.status_code == 200
+        assert response.json()["subscriber"]["referral_status"] == "verified"
+        row = Subscriber.objects.get(public_id=referrer["uuid"])
+        assert (row.referrals_count, row.verified_referrals_count) == (1, 1)
+        event = Event.objects.get(team=team, type="new_referral")
+        assert event.payload["referrer"]["tot_referrals"] == 1
+        assert event.payload["subscriber"]["id"] == referred["uuid"]
+
+    def test_creating_a_referred_subscriber_confirmed_verifies_at_once(
+        self, api_client: APIClient
+    ) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        body = create(
+            api_client,
+            email="new@example.com",
+            referrer_code=referrer["ref_code"],
+            status="confirmed",
+        )
+        assert body["referral_status"] == "verified"
+        assert Subscriber.objects.get(public_id=referrer["uuid"]).verified_referrals_count == 1
+
+
+class TestList:
+    def test_it_lists_newest_first_with_meta(self, api_client: APIClient) -> None:
+        for n, day in enumerate(["2021-01-02", "2021-01-03", "2021-01-01"]):
+            create(api_client, email=f"r{n}@example.com", created_at=f"{day}T00:00:00Z")
+
+        response = api_client.get("/v2/subscribers")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert [s["email"] for s in body["subscribers"]] == [
+            "r1@example.com",
+            "r0@example.com",
+            "r2@example.com",
+        ]
+        assert body["meta"] == {
+            "per_page": 50,
+            "page": 1,
+            "total_pages": 1,
+            "total_subscribers": 3,
+        }
+
+    def test_it_breaks_created_at_ties_by_id(self, api_client: APIClient) -> None:
+        for n in range(3):
+            create(api_client, email=f"r{n}@example.com", created_at="2021-01-01T00:00:00Z")
+        emails = [s["email"] for s in api_client.get("/v2/subscribers").json()["subscribers"]]
+        assert emails == ["r2@example.com", "r1@example.com", "r0@example.com"]
+
+    def test_it_paginates(self, api_client: APIClient) -> None:
+        for n in range(5):
+            create(api_client, email=f"r{n}@example.com")
+
+        body = api_client.get("/v2/subscribers", {"page": 2, "per_page": 2}).json()
+
+        assert [s["email"] for s in body["subscribers"]] == ["r2@example.com", "r1@example.com"]
+        assert body["meta"] == {"per_page": 2, "page": 2, "total_pages": 3, "total_subscribers": 5}
+
+    def test_a_page_past_the_end_is_empty_with_meta(self, api_client: APIClient) -> None:
+        create(api_client, email="a@example.com")
+        body = api_client.get("/v2/subscribers", {"page": 9}).json()
+        assert body["subscribers"] == []
+        assert body["meta"]["total_subscribers"] == 1
+        assert body["meta"]["page"] == 9
+
+    def test_per_page_is_clamped_to_200(self, api_client: APIClient) -> None:
+        assert api_client.get("/v2/subscribers", {"per_page": 5000}).json()["meta"]["per_page"] == (
+            200
+        )
+
+    @pytest.mark.parametrize(
+        ("param", "value", "error"),
+        [
+            ("page", "0", "Page must be a positive integer"),
+            ("page", "-1", "Page must be a positive integer"),
+            ("page", "abc", "Page must be a positive integer"),
+            ("page", "1.5", "Page must be a positive integer"),
+            ("per_page", "0", "Per page must be a positive integer"),
+            ("per_page", "ten", "Per page must be a positive integer"),
+        ],
+    )
+    def test_it_refuses_a_page_that_is_not_a_positive_integer(
+        self, api_client: APIClient, param: str, value: str, error: str
+    ) -> None:
+        response = api_client.get("/v2/subscribers", {param: value})
+        assert response.status_code == 400
+        assert response.json()["error"] == error
+
+    def test_it_filters_referrals_and_advocates(self, api_client: APIClient) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+        create(api_client, email="lone@example.com")
+
+        referrals = api_client.get("/v2/subscribers", {"type": "referrals"}).json()
+        advocates = api_client.get("/v2/subscribers", {"type": "advocates"}).json()
+        everyone = api_client.get("/v2/subscribers", {"type": "all"}).json()
+
+        assert [s["email"] for s in referrals["subscribers"]] == ["new@example.com"]
+        assert referrals["meta"]["total_subscribers"] == 1
+        assert [s["email"] for s in advocates["subscribers"]] == ["ref@example.com"]
+        assert advocates["meta"]["total_subscribers"] == 1
+        assert everyone["meta"]["total_subscribers"] == 3
+
+    def test_it_refuses_an_unknown_type(self, api_client: APIClient) -> None:
+        response = api_client.get("/v2/subscribers", {"type": "vip"})
+        assert response.status_code == 400
+        assert response.json()["error"] == "Type must be one of all, referrals, advocates"
+
+    def test_expand_campaigns_adds_referral_programs(self, api_client: APIClient) -> None:
+        create(api_client, email="a@example.com")
+        body = api_client.get("/v2/subscribers", {"expand": "campaigns"}).json()
+        assert isinstance(body["subscribers"][0]["referral_programs"], list)
+        plain = api_client.get("/v2/subscribers").json()
+        assert "referral_programs" not in plain["subscribers"][0]
+
+    def test_it_never_lists_another_teams_subscribers(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        create(other_client, email="secret@example.com")
+        body = api_client.get("/v2/subscribers").json()
+        assert body["subscribers"] == []
+        assert body["meta"]["total_subscribers"] == 0
+
+    def test_a_get_with_a_content_type_and_no_body_works(self, api_client: APIClient) -> None:
+        response = api_client.get("/v2/subscribers", content_type="application/json")
+        assert response.status_code == 200
+
+
+class TestRetrieve:
+    def test_it_finds_by_uuid(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.get(f"/v2/subscribers/{created['uuid']}")
+        assert response.status_code == 200
+        assert response.json()["subscriber"] == created
+
+    @pytest.mark.parametrize("spelling", ["ann+news@example.com", "ANN+News@Example.com"])
+    def test_it_finds_by_url_encoded_email_in_any_case(
+        self, api_client: APIClient, spelling: str
+    ) -> None:
+        created = create(api_client, email="ann+news@example.com")
+        response = api_client.get(f"/v2/subscribers/{quote(spelling, safe='')}")
+        assert response.status_code == 200
+        assert response.json()["subscriber"]["uuid"] == created["uuid"]
+
+    def test_it_accepts_the_key_header_in_upper_case(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=api_client.raw_key)  # type: ignore[attr-defined]
+        assert client.get(f"/v2/subscribers/{created['uuid']}").status_code == 200
+
+    @pytest.mark.parametrize("identifier", ["sub_000000000000", "nobody@example.com"])
+    def test_it_answers_404_for_an_unknown_subscriber(
+        self, api_client: APIClient, identifier: str
+    ) -> None:
+        response = api_client.get(f"/v2/subscribers/{quote(identifier)}")
+        assert response.status_code == 404
+        assert response.json() == {"error": f"Subscriber {identifier} not found!"}
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="secret@example.com")
+        for identifier in (foreign["uuid"], "secret@example.com"):
+            response = api_client.get(f"/v2/subscribers/{quote(identifier)}")
+            assert response.status_code == 404
+            assert response.json() == {"error": f"Subscriber {identifier} not found!"}
+
+
+class TestUpdate:
+    def test_it_updates_name_and_email(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{created['uuid']}",
+            {"name": "Ann B", "email": "ann.b@example.com", "ignored": 1},
+            format="json",
+        )
+        assert response.status_code == 200
+        body = response.json()["subscriber"]
+        assert (body["name"], body["email"]) == ("Ann B", "ann.b@example.com")
+        assert api_client.get("/v2/subscribers/ann.b%40example.com").status_code == 200
+
+    def test_it_can_change_only_the_case_of_the_email(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{created['uuid']}", {"email": "Ann@Example.com"}, format="json"
+        )
+        assert response.status_code == 200
+
+    def test_it_unsubscribes_and_resubscribes_by_status(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        path = f"/v2/subscribers/{created['uuid']}"
+        down = api_client.put(path, {"status": "unsubscribed"}, format="json").json()
+        up = api_client.put(path, {"status": "confirmed"}, format="json").json()
+        assert down["subscriber"]["status"] == "unsubscribed"
+        assert up["subscriber"]["status"] == "confirmed"
+
+    def test_it_requires_at_least_one_field(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(f"/v2/subscribers/{created['uuid']}", {"x": 1}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "You have to update at least 1 field."
+
+    @pytest.mark.parametrize("status", ["pending", "active", "", 3])
+    def test_it_refuses_an_invalid_status(self, api_client: APIClient, status: object) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{created['uuid']}", {"status": status}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "Invalid status!"
+
+    def test_it_refuses_an_email_taken_by_another_subscriber(self, api_client: APIClient) -> None:
+        create(api_client, email="taken@example.com")
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{created['uuid']}", {"email": "TAKEN@example.com"}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "Email has already been taken"
+
+    def test_it_refuses_a_malformed_email(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{created['uuid']}", {"email": "nope"}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "Email is invalid"
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="secret@example.com")
+        response = api_client.put(
+            f"/v2/subscribers/{foreign['uuid']}", {"name": "x"}, format="json"
+        )
+        assert response.status_code == 404
+        assert response.json() == {"error": f"Subscriber {foreign['uuid']} not found!"}
+        assert Subscriber.objects.get(public_id=foreign["uuid"]).name is None
+
+
+class TestUnsubscribe:
+    def test_it_unsubscribes(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.put(f"/v2/subscribers/{created['uuid']}/unsubscribe")
+        assert response.status_code == 200
+        assert response.json()["subscriber"]["status"] == "unsubscribed"
+
+    def test_it_refuses_to_unsubscribe_twice(self, api_client: APIClient) -> None:
+        create(api_client, email="ann@example.com")
+        api_client.put("/v2/subscribers/ann%40example.com/unsubscribe")
+        response = api_client.put("/v2/subscribers/ann%40example.com/unsubscribe")
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "Subscriber ann@example.com has already been unsubscribed"
+        }
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="secret@example.com")
+        response = api_client.put(f"/v2/subscribers/{foreign['uuid']}/unsubscribe")
+        assert response.status_code == 404
+        assert Subscriber.objects.get(public_id=foreign["uuid"]).status == "pending"
+
+
+class TestReject:
+    def test_it_rejects_a_pending_referral(self, api_client: APIClient) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        referred = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+
+        response = api_client.put(f"/v2/subscribers/{referred['uuid']}/reject")
+
+        assert response.status_code == 200
+        assert response.json()["subscriber"]["referral_status"] == "rejected"
+        assert Subscriber.objects.get(public_id=referrer["uuid"]).referrals_count == 0
+        advocates = api_client.get("/v2/subscribers", {"type": "advocates"}).json()
+        assert advocates["meta"]["total_subscribers"] == 0
+
+    def test_it_refuses_one_that_is_not_pending(self, api_client: APIClient) -> None:
+        create(api_client, email="ann@example.com")
+        response = api_client.put("/v2/subscribers/ann%40example.com/reject")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Subscriber ann@example.com must be pending"}
+
+    def test_it_refuses_to_reject_twice(self, api_client: APIClient) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        referred = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+        api_client.put(f"/v2/subscribers/{referred['uuid']}/reject")
+        response = api_client.put(f"/v2/subscribers/{referred['uuid']}/reject")
+        assert response.status_code == 400
+        assert response.json()["error"] == f"Subscriber {referred['uuid']} must be pending"
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        referrer = create(other_client, email="ref@example.com")
+        referred = create(other_client, email="new@example.com", referrer_code=referrer["ref_code"])
+        response = api_client.put(f"/v2/subscribers/{referred['uuid']}/reject")
+        assert response.status_code == 404
+        assert Subscriber.objects.get(public_id=referred["uuid"]).referral_status == "pending"
+
+
+class TestDelete:
+    def test_it_erases_the_subscriber_and_keeps_counters_right(self, api_client: APIClient) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        referred = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+        api_client.post(f"/v2/subscribers/{referred['uuid']}/events", {"value": 5}, format="json")
+
+        response = api_client.delete(f"/v2/subscribers/{referred['uuid']}")
+
+        assert response.status_code == 200
+        assert not Subscriber.objects.filter(email_normalized="new@example.com").exists()
+        assert not SubscriberEvent.objects.exists()
+        assert api_client.get(f"/v2/subscribers/{referred['uuid']}").status_code == 404
+        meta = api_client.get("/v2/subscribers").json()["meta"]
+        assert meta["total_subscribers"] == 1
+        assert api_client.get("/v2/subscribers", {"type": "referrals"}).json()["meta"][
+            "total_subscribers"
+        ] == (0)
+        assert api_client.get("/v2/subscribers", {"type": "advocates"}).json()["meta"][
+            "total_subscribers"
+        ] == (0)
+        assert Subscriber.objects.get(public_id=referrer["uuid"]).referrals_count == 0
+
+    def test_deleting_a_referrer_keeps_its_referrals_referred(self, api_client: APIClient) -> None:
+        referrer = create(api_client, email="ref@example.com")
+        referred = create(api_client, email="new@example.com", referrer_code=referrer["ref_code"])
+
+        api_client.delete("/v2/subscribers/ref%40example.com")
+
+        body = api_client.get(f"/v2/subscribers/{referred['uuid']}").json()["subscriber"]
+        assert body["referred"] is True
+        advocates = api_client.get("/v2/subscribers", {"type": "advocates"}).json()
+        assert advocates["meta"]["total_subscribers"] == 0
+
+    def test_the_email_can_be_used_again_after_erasure(self, api_client: APIClient) -> None:
+        create(api_client, email="ann@example.com")
+        api_client.delete("/v2/subscribers/ann%40example.com")
+        create(api_client, email="ann@example.com")
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="secret@example.com")
+        response = api_client.delete(f"/v2/subscribers/{foreign['uuid']}")
+        assert response.status_code == 404
+        assert Subscriber.objects.filter(public_id=foreign["uuid"]).exists()
+
+
+class TestEvents:
+    def test_it_records_a_flat_event(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.post(
+            "/v2/subscribers/ann%40example.com/events",
+            {"value": 23.9, "descripton": "Bought the course", "campaign_uuid": "MF9a78983d1c"},
+            format="json",
+        )
+        assert response.status_code == 201
+        event = response.json()["event"]
+        assert event["value"] == 23.9
+        assert event["description"] == "Bought the course"
+        assert event["campaign_uuid"] == "MF9a78983d1c"
+        assert event["subscriber_uuid"] == created["uuid"]
+        assert ISO_Z.match(event["created_at"])
+
+    def test_it_records_an_event_wrapped_in_event(self, api_client: APIClient) -> None:
+        created = create(api_client, email="ann@example.com")
+        response = api_client.post(
+            f"/v2/subscribers/{created['uuid']}/events",
+            {"event": {"value": 1490, "description": "Plan"}},
+            format="json",
+        )
+        assert response.status_code == 201
+        assert response.json()["event"]["value"] == 1490
+        assert SubscriberEvent.objects.get().value_cents == 149000
+
+    @pytest.mark.parametrize("body", [{}, {"value": None}, {"event": {"description": "x"}}])
+    def test_it_requires_a_value(self, api_client: APIClient, body: dict) -> None:
+        create(api_client, email="ann@example.com")
+        response = api_client.post("/v2/subscribers/ann%40example.com/events", body, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == "You have to provide a value"
+
+    @pytest.mark.parametrize("value", ["lots", True, [1], 1e20])
+    def test_it_refuses_a_value_that_is_not_a_number(
+        self, api_client: APIClient, value: object
+    ) -> None:
+        create(api_client, email="ann@example.com")
+        response = api_client.post(
+            "/v2/subscribers/ann%40example.com/events", {"value": value}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "Value must be a number"
+
+    def test_it_answers_a_blank_identifier(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/subscribers/%20/events", {"value": 1}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Subscriber uuid or email blank!"}
+
+    def test_it_answers_404_for_an_unknown_subscriber(self, api_client: APIClient) -> None:
+        response = api_client.post(
+            "/v2/subscribers/john.doe%40email.com/events", {"value": 1}, format="json"
+        )
+        assert response.status_code == 404
+        assert response.json() == {"error": "Subscriber john.doe@email.com not found!"}
+
+    def test_it_returns_404_for_other_teams_subscriber(
+        self, api_client: APIClient, other_client: APIClient
+    ) -> None:
+        foreign = create(other_client, email="secret@example.com")
+        response = api_client.post(
+            f"/v2/subscribers/{foreign['uuid']}/events", {"value": 1}, format="json"
+        )
+        assert response.status_code == 404
+        assert not SubscriberEvent.objects.exists()
+
+
+class TestAuthentication:
+    def test_it_answers_401_without_a_key(self, anon_client: APIClient) -> None:
+        response = anon_client.get("/v2/subscribers")
+        assert response.status_code == 401
+        assert response.json() == {"error": "API key is missing!"}
+
+    def test_it_answers_401_for_an_unknown_key(self, anon_client: APIClient) -> None:
+        anon_client.credentials(HTTP_X_API_KEY="12cf8cf8538c3685b0f36308")
+        response = anon_client.get("/v2/subscribers")
+        assert response.status_code == 401
+        assert response.json() == {"error": "User not found!"}
+
+    def test_it_answers_401_for_a_revoked_key(self, api_client: APIClient, team: Team) -> None:
+        team.api_keys.update(revoked_at="2021-01-01T00:00:00Z")
+        response = api_client.get("/v2/subscribers")
+        assert response.status_code == 401
+        assert response.json() == {"error": "User not found!"}
+
+    def test_it_answers_401_before_validating_the_body(self, anon_client: APIClient) -> None:
+        response = anon_client.post("/v2/subscribers", {}, format="json")
+        assert response.status_code == 401
+
+
+class TestErrorsAreJson:
+    def test_an_unknown_path_is_a_json_404(self, api_client: APIClient) -> None:
+        response = api_client.get("/v2/nothing-here")
+        assert response.status_code == 404
+        assert "error" in response.json()
+
+    def test_an_unsupported_method_is_a_json_405(self, api_client: APIClient) -> None:
+        response = api_client.delete("/v2/subscribers")
+        assert response.status_code == 405
+        assert "error" in response.json()
+
+
+def test_service_create_is_the_same_as_the_api(team: Team) -> None:
+    subscriber = subscriber_create(team=team, email="svc@example.com")
+    assert subscriber.origin == "sparkloop-api"
+    assert subscriber.status == Subscriber.Status.PENDING

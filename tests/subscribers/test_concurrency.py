@@ -1,0 +1,92 @@
+"""Races that must end in one row and clean errors, never a 500 (PostgreSQL, real threads)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from sparkloop.counters import counter_get
+from sparkloop.models import Team
+from sparkloop.services import api_key_create
+from subscribers.models import Subscriber
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(count: int, work: Callable[[int], int]) -> Counter[int]:
+    """Run `work(i)` in `count` threads released together; count the returned statuses."""
+    barrier = threading.Barrier(count)
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait()
+            status = work(i)
+        finally:
+            connection.close()
+        with lock:
+            statuses[status] += 1
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def key_for(team: Team) -> str:
+    return api_key_create(team=team)[1]
+
+
+def test_fifty_simultaneous_creates_of_one_email_make_one_row(team: Team) -> None:
+    key = key_for(team)
+    bodies: list[dict] = []
+
+    def work(i: int) -> int:
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=key)
+        email = "Race@Example.com" if i % 2 else "race@example.com"
+        response = client.post("/v2/subscribers", {"email": email}, format="json")
+        if response.status_code == 400:
+            bodies.append(response.json())
+        return response.status_code
+
+    statuses = run_concurrently(50, work)
+
+    assert statuses == Counter({201: 1, 400: 49})
+    assert all(body == {"error": "Email has already been taken"} for body in bodies)
+    assert Subscriber.objects.filter(team=team).count() == 1
+    assert counter_get(team=team, name="subscribers") == 1
+
+
+def test_simultaneous_referrals_of_one_referrer_keep_its_counters_exact(team: Team) -> None:
+    key = key_for(team)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key)
+    referrer = client.post("/v2/subscribers", {"email": "ref@example.com"}, format="json").json()
+
+    def work(i: int) -> int:
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=key)
+        body = {
+            "email": f"friend{i}@example.com",
+            "referrer_code": referrer["subscriber"]["ref_code"],
+            "status": "confirmed",
+        }
+        return client.post("/v2/subscribers", body, format="json").status_code
+
+    statuses = run_concurrently(20, work)
+
+    assert statuses == Counter({201: 20})
+    row = Subscriber.objects.get(public_id=referrer["subscriber"]["uuid"])
+    assert (row.referrals_count, row.verified_referrals_count) == (20, 20)
+    assert counter_get(team=team, name="subscribers") == 21
+    assert counter_get(team=team, name="subscribers.referred") == 20
+    assert counter_get(team=team, name="subscribers.advocates") == 1
