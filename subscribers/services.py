@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from referrals import services as referral_services
 from sparkloop.counters import counter_add
 from sparkloop.exceptions import Conflict, InvalidState
 from sparkloop.models import Team
 from subscribers.models import Subscriber, SubscriberEvent, new_ref_code
-from subscribers.payloads import subscriber_webhook_object
 from subscribers.selectors import COUNTER_ADVOCATES, COUNTER_REFERRED, COUNTER_SUBSCRIBERS
 from webhooks.services import event_record
 
@@ -30,7 +30,7 @@ def _sync_event(subscriber: Subscriber) -> None:
     event_record(
         team=subscriber.team,
         type="sync_subscriber",
-        payload={"subscriber": subscriber_webhook_object(subscriber)},
+        payload=referral_services.sync_subscriber_payload(subscriber),
     )
 
 
@@ -58,24 +58,6 @@ def _referrer_adjust(referrer_id: int, *, team_id: int, made: int = 0, verified:
         counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=1)
     elif before > 0 and after == 0:
         counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=-1)
-
-
-def _referral_verify(subscriber: Subscriber) -> None:
-    """Credit a pending referral to its referrer and tell webhooks (`new_referral`)."""
-    subscriber.referral_status = Subscriber.ReferralStatus.VERIFIED
-    if subscriber.referrer_id is None:
-        return
-    _referrer_adjust(subscriber.referrer_id, team_id=subscriber.team_id, verified=1)
-    referrer = Subscriber.objects.get(pk=subscriber.referrer_id)
-    event_record(
-        team=subscriber.team,
-        type="new_referral",
-        payload={
-            "campaign_id": None,
-            "subscriber": subscriber_webhook_object(subscriber),
-            "referrer": subscriber_webhook_object(referrer),
-        },
-    )
 
 
 @transaction.atomic
@@ -151,9 +133,9 @@ def subscriber_create(
     if referrer is not None:
         counter_add(team_id=team.pk, name=COUNTER_REFERRED, delta=1)
         _referrer_adjust(referrer.pk, team_id=team.pk, made=1)
-        if status == Subscriber.Status.CONFIRMED:
-            _referral_verify(subscriber)
-            subscriber.save(update_fields=["referral_status", "updated_at"])
+    # Campaign memberships, the referral in each campaign, its screening and (if created
+    # confirmed) its verification: referrals/services.
+    referral_services.referral_subscriber_created(subscriber=subscriber, referrer=referrer)
     _sync_event(subscriber)
     return subscriber
 
@@ -175,8 +157,9 @@ def _confirm(subscriber: Subscriber) -> None:
     subscriber.status = Subscriber.Status.CONFIRMED
     subscriber.confirmed_at = subscriber.confirmed_at or timezone.now()
     subscriber.unsubscribed_at = None
-    if subscriber.referral_status == Subscriber.ReferralStatus.PENDING:
-        _referral_verify(subscriber)
+    if subscriber.referred:
+        # Verifies what the referrer's campaigns verify on confirmation (not flagged ones).
+        referral_services.referral_subscriber_confirmed(subscriber=subscriber)
 
 
 @transaction.atomic
@@ -240,6 +223,7 @@ def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
     subscriber.save(update_fields=["referral_status", "updated_at"])
     if subscriber.referrer_id is not None:
         _referrer_adjust(subscriber.referrer_id, team_id=subscriber.team_id, made=-1)
+    referral_services.referral_subscriber_rejected(subscriber=subscriber)
     _sync_event(subscriber)
     return subscriber
 
@@ -265,6 +249,7 @@ def subscriber_delete(*, subscriber: Subscriber) -> None:
             made=-1 if status != Subscriber.ReferralStatus.REJECTED else 0,
             verified=-1 if status == Subscriber.ReferralStatus.VERIFIED else 0,
         )
+    referral_services.referral_subscriber_deleted(subscriber=subscriber)
     subscriber.delete()
 
 

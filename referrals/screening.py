@@ -1,0 +1,131 @@
+"""Fraud signals of a referral: each is a code and a human reason, kept on the referral."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from datetime import timedelta
+from typing import Any
+
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from django.utils import timezone
+
+from referrals.models import BlocklistEntry, Campaign, Referral
+from subscribers.models import Subscriber
+
+SELF_REFERRAL_EMAIL = "self_referral_email"
+SELF_REFERRAL_IP = "self_referral_ip"
+DISPOSABLE_EMAIL = "disposable_email"
+VELOCITY_REFERRER = "velocity_referrer"
+VELOCITY_IP = "velocity_ip"
+BLOCKLISTED = "blocklisted"
+
+# A referred subscriber from the referrer's own IP address this soon after the referrer
+# signed up is most likely the referrer again.
+SAME_IP_WINDOW = timedelta(hours=24)
+VELOCITY_WINDOW = timedelta(hours=1)
+
+Signal = dict[str, str]
+
+
+def _signal(code: str, reason: str) -> Signal:
+    return {"code": code, "reason": reason}
+
+
+def _split(email: str) -> tuple[str, str]:
+    local, _, domain = email.lower().rpartition("@")
+    return local, domain
+
+
+def _local_pattern(local: str) -> str:
+    # john.doe+2@, johndoe7@ and john_doe@ are one person's variations of johndoe@.
+    local = local.split("+", 1)[0]
+    return re.sub(r"[\d._-]+", "", local)
+
+
+def _domain_is_disposable(domain: str) -> bool:
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
+
+
+def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
+    _local, domain = _split(referred.email)
+    values = {
+        BlocklistEntry.Kind.EMAIL: referred.email.lower(),
+        BlocklistEntry.Kind.DOMAIN: domain,
+        BlocklistEntry.Kind.IP: referred.ip_address or "",
+    }
+    signals = []
+    for kind, pattern in BlocklistEntry.objects.filter(team_id=team_id).values_list(
+        "kind", "pattern"
+    ):
+        value = values.get(kind, "")
+        if value and fnmatch.fnmatchcase(value, pattern.lower().strip()):
+            signals.append(
+                _signal(BLOCKLISTED, f"{kind} {value} matches the blocklist ({pattern})")
+            )
+    return signals
+
+
+def referral_signals(*, referred: Subscriber, referrer: Subscriber) -> list[Signal]:
+    """The signals that do not depend on a campaign's limits."""
+    signals: list[Signal] = []
+    r_local, r_domain = _split(referrer.email)
+    s_local, s_domain = _split(referred.email)
+    if r_domain == s_domain and _local_pattern(r_local) == _local_pattern(s_local):
+        signals.append(
+            _signal(SELF_REFERRAL_EMAIL, "Same email domain and local part as the referrer")
+        )
+    if (
+        referred.ip_address
+        and referred.ip_address == referrer.ip_address
+        and abs(referred.created_at - referrer.created_at) <= SAME_IP_WINDOW
+    ):
+        signals.append(
+            _signal(SELF_REFERRAL_IP, "Same IP address as the referrer, within 24 hours")
+        )
+    if _domain_is_disposable(s_domain):
+        signals.append(_signal(DISPOSABLE_EMAIL, f"Disposable email domain {s_domain}"))
+    signals.extend(_blocklisted(referred.team_id, referred))
+    return signals
+
+
+def velocity_counts(*, referred: Subscriber, referrer: Subscriber) -> dict[str, int]:
+    """Referrals in the last hour by this referrer and from this IP (this one excluded)."""
+    since = timezone.now() - VELOCITY_WINDOW
+    recent = Referral.objects.filter(created_at__gte=since).exclude(referred=referred)
+    counts = {"referrer": recent.filter(referrer=referrer).values("referred_id").distinct().count()}
+    counts["ip"] = (
+        recent.filter(team_id=referred.team_id, ip_address=referred.ip_address)
+        .values("referred_id")
+        .distinct()
+        .count()
+        if referred.ip_address
+        else 0
+    )
+    return counts
+
+
+def campaign_signals(
+    campaign: Campaign, base: list[Signal], velocity: dict[str, Any]
+) -> list[Signal]:
+    """All signals of a referral in `campaign` (none when its screening is off)."""
+    if not campaign.screening_enabled:
+        return []
+    signals = list(base)
+    if velocity["referrer"] >= campaign.referrer_velocity_limit:
+        signals.append(
+            _signal(
+                VELOCITY_REFERRER,
+                f"More than {campaign.referrer_velocity_limit} referrals by the referrer "
+                "in an hour",
+            )
+        )
+    if velocity["ip"] >= campaign.ip_velocity_limit:
+        signals.append(
+            _signal(
+                VELOCITY_IP,
+                f"More than {campaign.ip_velocity_limit} referrals from this IP in an hour",
+            )
+        )
+    return signals

@@ -1,0 +1,243 @@
+"""Campaigns, their rewards and memberships, and the per-campaign maintained counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from referrals.models import (
+    BlocklistEntry,
+    Campaign,
+    CampaignMembership,
+    Referral,
+    Reward,
+    RewardCoupon,
+)
+from sparkloop.counters import counter_add
+from sparkloop.exceptions import Conflict
+from sparkloop.models import Team
+from subscribers.models import Subscriber
+
+ALREADY_MEMBER = "{identifier} has already been added to this campaign"
+
+UNSET: Any = object()
+
+
+def counter_name(campaign_id: int, list_type: str) -> str:
+    """The team counter behind a campaign member list's total (`all`/`referrals`/`advocates`)."""
+    return f"campaign.{campaign_id}.{list_type}"
+
+
+def campaign_default(*, team: Team) -> Campaign:
+    """The team's default campaign, made on first use if the team predates it."""
+    campaign = Campaign.objects.filter(team=team, is_default=True).first()
+    if campaign is not None:
+        return campaign
+    try:
+        with transaction.atomic():
+            return Campaign.objects.create(team=team, name=team.name, is_default=True)
+    except IntegrityError:  # made concurrently
+        return Campaign.objects.get(team=team, is_default=True)
+
+
+@transaction.atomic
+def team_setup_referrals(*, team: Team) -> None:
+    """What every new team starts with in the referral program (its default campaign)."""
+    campaign_default(team=team)
+
+
+@transaction.atomic
+def reward_create(
+    *,
+    campaign: Campaign,
+    name: str,
+    referrals: int,
+    recurring: bool = False,
+    requires_approval: bool = False,
+    coupon_codes: Iterable[str] = (),
+) -> Reward:
+    """A reward of `campaign` with its pool of unique coupon codes (duplicates dropped)."""
+    reward = Reward.objects.create(
+        team_id=campaign.team_id,
+        campaign=campaign,
+        name=name,
+        referrals=referrals,
+        recurring=recurring,
+        requires_approval=requires_approval,
+    )
+    codes = list(dict.fromkeys(c.strip() for c in coupon_codes if c and c.strip()))
+    RewardCoupon.objects.bulk_create([RewardCoupon(reward=reward, code=c) for c in codes])
+    return reward
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    team: Team,
+    name: str,
+    landing_url: str = "",
+    verification: str = Campaign.Verification.ON_CONFIRMATION,
+    holding_days: int = 7,
+    rewards: Iterable[dict[str, Any]] = (),
+) -> Campaign:
+    """Create a (non-default) campaign with its rewards (our extension of the API)."""
+    campaign = Campaign.objects.create(
+        team=team,
+        name=name,
+        landing_url=landing_url or "",
+        verification=verification,
+        holding_days=holding_days,
+    )
+    for reward in rewards:
+        reward_create(campaign=campaign, **reward)
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    name: str = UNSET,
+    landing_url: str = UNSET,
+    verification: str = UNSET,
+    holding_days: int = UNSET,
+) -> Campaign:
+    """Update a campaign's settings; a new verification policy applies to new referrals."""
+    fields = {
+        "name": name,
+        "landing_url": landing_url,
+        "verification": verification,
+        "holding_days": holding_days,
+    }
+    for field, value in fields.items():
+        if value is not UNSET:
+            setattr(campaign, field, value if value is not None else "")
+    campaign.save()
+    return campaign
+
+
+def membership_join(
+    *, campaign: Campaign, subscriber: Subscriber, referred: bool = False, recount: bool = False
+) -> tuple[CampaignMembership, bool]:
+    """Make `subscriber` a member of `campaign` (if not already); returns (membership, new).
+
+    With `recount`, referrals already made or received in the campaign (before an earlier
+    removal) are counted once, at join time.
+    """
+    membership = CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber).first()
+    if membership is not None:
+        if referred and not membership.referred:
+            CampaignMembership.objects.filter(pk=membership.pk).update(referred=True)
+            membership.referred = True
+            counter_add(
+                team_id=campaign.team_id, name=counter_name(campaign.pk, "referrals"), delta=1
+            )
+        return membership, False
+    made = verified = 0
+    if recount:
+        counts = Referral.objects.filter(campaign=campaign, referrer=subscriber).aggregate(
+            made=Count("pk", filter=~Q(status=Referral.Status.REJECTED)),
+            verified=Count("pk", filter=Q(status=Referral.Status.VERIFIED)),
+        )
+        made, verified = counts["made"], counts["verified"]
+        referred = (
+            referred or Referral.objects.filter(campaign=campaign, referred=subscriber).exists()
+        )
+    try:
+        with transaction.atomic():
+            membership = CampaignMembership.objects.create(
+                team_id=campaign.team_id,
+                campaign=campaign,
+                subscriber=subscriber,
+                referred=referred,
+                referrals_count=made,
+                verified_referrals_count=verified,
+                score_reached_at=timezone.now() if verified else None,
+                subscriber_created_at=subscriber.created_at,
+            )
+    except IntegrityError:  # joined concurrently
+        return CampaignMembership.objects.get(campaign=campaign, subscriber=subscriber), False
+    team_id = campaign.team_id
+    counter_add(team_id=team_id, name=counter_name(campaign.pk, "all"), delta=1)
+    if referred:
+        counter_add(team_id=team_id, name=counter_name(campaign.pk, "referrals"), delta=1)
+    if made:
+        counter_add(team_id=team_id, name=counter_name(campaign.pk, "advocates"), delta=1)
+    return membership, True
+
+
+def membership_counters_leave(membership: CampaignMembership) -> None:
+    """Take a departing membership out of its campaign's list totals."""
+    team_id, campaign_id = membership.team_id, membership.campaign_id
+    counter_add(team_id=team_id, name=counter_name(campaign_id, "all"), delta=-1)
+    if membership.referred:
+        counter_add(team_id=team_id, name=counter_name(campaign_id, "referrals"), delta=-1)
+    if membership.referrals_count > 0:
+        counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=-1)
+
+
+def membership_adjust(
+    *, campaign_id: int, subscriber_id: int, made: int = 0, verified: int = 0
+) -> CampaignMembership | None:
+    """Move a referrer's counters in one campaign, under a lock on its membership row.
+
+    The lock serialises every verification of one referrer's referrals, so that reward
+    thresholds are crossed by exactly one transaction. None if it is not a member.
+    """
+    membership = (
+        CampaignMembership.objects.select_for_update()
+        .filter(campaign_id=campaign_id, subscriber_id=subscriber_id)
+        .first()
+    )
+    if membership is None:
+        return None
+    before = membership.referrals_count
+    membership.referrals_count = max(0, before + made)
+    membership.verified_referrals_count = max(0, membership.verified_referrals_count + verified)
+    fields = ["referrals_count", "verified_referrals_count"]
+    if verified:
+        membership.score_reached_at = timezone.now()
+        fields.append("score_reached_at")
+    membership.save(update_fields=fields)
+    name = counter_name(campaign_id, "advocates")
+    if before == 0 and membership.referrals_count > 0:
+        counter_add(team_id=membership.team_id, name=name, delta=1)
+    elif before > 0 and membership.referrals_count == 0:
+        counter_add(team_id=membership.team_id, name=name, delta=-1)
+    return membership
+
+
+@transaction.atomic
+def membership_create(
+    *, campaign: Campaign, subscriber: Subscriber, identifier: str
+) -> CampaignMembership:
+    """Add a subscriber to a campaign; Conflict(ALREADY_MEMBER) if it is a member."""
+    membership, created = membership_join(campaign=campaign, subscriber=subscriber, recount=True)
+    if not created:
+        raise Conflict(ALREADY_MEMBER.format(identifier=identifier))
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: CampaignMembership) -> CampaignMembership:
+    """Remove a subscriber from a campaign. Its referrals there stay recorded."""
+    locked = CampaignMembership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None:
+        return membership
+    membership_counters_leave(locked)
+    locked.delete()
+    return membership
+
+
+@transaction.atomic
+def blocklist_entry_create(
+    *, team: Team, kind: str, pattern: str, note: str = ""
+) -> BlocklistEntry:
+    entry, _ = BlocklistEntry.objects.get_or_create(
+        team=team, kind=kind, pattern=pattern.strip().lower(), defaults={"note": note}
+    )
+    return entry

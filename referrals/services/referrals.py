@@ -1,0 +1,329 @@
+"""Referrals within campaigns: recording, screening, verification, rejection, erasure.
+
+Lock order, everywhere: the referred subscriber, then its referrer's subscriber row
+(`_referrer_adjust`), then the referrer's membership rows. The referral graph is acyclic
+(a referrer exists before the people it refers), so this order cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals import screening
+from referrals.models import Campaign, CampaignMembership, Referral
+from referrals.payloads import member_webhook_object
+from referrals.services.campaigns import (
+    campaign_default,
+    membership_adjust,
+    membership_counters_leave,
+    membership_join,
+)
+from referrals.services.rewards import rewards_unlock
+from sparkloop.exceptions import InvalidState
+from subscribers.models import Subscriber
+from webhooks.services import event_record
+
+REFERRAL_NOT_PENDING = "Referral of {email} must be pending"
+HOLDING_UNSUBSCRIBED = "Unsubscribed before the end of the holding period"
+
+
+def _referrer_adjust(referred: Subscriber, *, made: int = 0, verified: int = 0) -> None:
+    # The team-level counters live with the subscribers app; imported here because
+    # subscribers.services itself calls into this module.
+    from subscribers.services import _referrer_adjust as adjust
+
+    if referred.referrer_id is not None:
+        adjust(referred.referrer_id, team_id=referred.team_id, made=made, verified=verified)
+
+
+def _subscriber_referral_status(referred: Subscriber, status: str) -> None:
+    """Move the subscriber-level `referral_status` (and its referrer's team counters)."""
+    before = referred.referral_status
+    if before == status:
+        return
+    referred.referral_status = status
+    Subscriber.objects.filter(pk=referred.pk).update(referral_status=status)
+    if status == Subscriber.ReferralStatus.VERIFIED:
+        _referrer_adjust(referred, verified=1)
+    elif (
+        status == Subscriber.ReferralStatus.REJECTED and before == Subscriber.ReferralStatus.PENDING
+    ):
+        _referrer_adjust(referred, made=-1)
+
+
+def sync_subscriber_payload(subscriber: Subscriber) -> dict[str, Any]:
+    """`sync_subscriber`: the subscriber counted within the team's default campaign."""
+    campaign = campaign_default(team=subscriber.team)
+    membership = CampaignMembership.objects.filter(
+        campaign=campaign, subscriber_id=subscriber.pk
+    ).first()
+    return {
+        "campaign_id": campaign.public_id,
+        "subscriber": member_webhook_object(campaign, subscriber, membership),
+    }
+
+
+def _sync_event(subscriber: Subscriber) -> None:
+    event_record(
+        team=subscriber.team, type="sync_subscriber", payload=sync_subscriber_payload(subscriber)
+    )
+
+
+def _new_referral_event(
+    campaign: Campaign, referred: Subscriber, referrer_membership: CampaignMembership | None
+) -> None:
+    referrer = referrer_membership.subscriber if referrer_membership is not None else None
+    own = CampaignMembership.objects.filter(campaign=campaign, subscriber_id=referred.pk).first()
+    event_record(
+        team=campaign.team,
+        type="new_referral",
+        payload={
+            "campaign_id": campaign.public_id,
+            "subscriber": member_webhook_object(campaign, referred, own),
+            "referrer": (
+                member_webhook_object(campaign, referrer, referrer_membership)
+                if referrer is not None
+                else None
+            ),
+        },
+    )
+
+
+def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: str = "") -> int:
+    """Verify pending campaign referrals of a (locked) referred subscriber.
+
+    Credits each to its referrer's membership, unlocks the rewards it reaches and emits
+    `new_referral` per campaign. Returns how many were verified.
+    """
+    referrals = list(referrals)
+    if not referrals:
+        return 0
+    _subscriber_referral_status(referred, Subscriber.ReferralStatus.VERIFIED)
+    verified = 0
+    now = timezone.now()
+    for referral in referrals:
+        # Conditional UPDATE: a referral is verified, and credited, at most once.
+        claimed = Referral.objects.filter(pk=referral.pk, status=Referral.Status.PENDING).update(
+            status=Referral.Status.VERIFIED, decided_at=now, decided_by=decided_by
+        )
+        if not claimed:
+            continue
+        verified += 1
+        campaign = referral.campaign
+        membership = None
+        if referral.referrer_id is not None:
+            membership = membership_adjust(
+                campaign_id=campaign.pk, subscriber_id=referral.referrer_id, verified=1
+            )
+        if membership is not None:
+            rewards_unlock(
+                campaign=campaign, membership=membership, subscriber=membership.subscriber
+            )
+        _new_referral_event(campaign, referred, membership)
+    return verified
+
+
+def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
+    """Place a new subscriber in campaigns; called by `subscriber_create` in its transaction.
+
+    Every new subscriber joins the default campaign. A referred one is referred within
+    each of its referrer's campaigns (the default one if the referrer has none) and joins
+    them; each referral is screened there and, if the subscriber is created confirmed,
+    verified as that campaign's policy says.
+    """
+    team = subscriber.team
+    default = campaign_default(team=team)
+    campaigns: list[Campaign] = []
+    if referrer is not None:
+        campaigns = list(
+            Campaign.objects.filter(memberships__subscriber=referrer).prefetch_related("rewards")
+        )
+        if not campaigns:
+            membership_join(campaign=default, subscriber=referrer, recount=True)
+            campaigns = [default]
+    if default.pk not in {c.pk for c in campaigns}:
+        membership_join(campaign=default, subscriber=subscriber)
+    if referrer is None:
+        return
+    base = screening.referral_signals(referred=subscriber, referrer=referrer)
+    velocity = screening.velocity_counts(referred=subscriber, referrer=referrer)
+    now = timezone.now()
+    for campaign in campaigns:
+        signals = screening.campaign_signals(campaign, base, velocity)
+        membership_join(campaign=campaign, subscriber=subscriber, referred=True)
+        holding = campaign.verification == Campaign.Verification.HOLDING_PERIOD
+        Referral.objects.create(
+            team=team,
+            campaign=campaign,
+            referrer=referrer,
+            referred=subscriber,
+            flagged=bool(signals),
+            signals=signals,
+            ip_address=subscriber.ip_address,
+            verify_after=now + timedelta(days=campaign.holding_days) if holding else None,
+        )
+        membership_adjust(campaign_id=campaign.pk, subscriber_id=referrer.pk, made=1)
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        referral_subscriber_confirmed(subscriber=subscriber)
+
+
+def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
+    """The (locked) subscriber confirmed: verify what its campaigns verify on confirmation.
+
+    That is every pending, unflagged referral in an `on_confirmation` campaign, and in a
+    `holding_period` campaign whose holding period is over. A referral recorded before
+    campaigns existed is verified as the subscriber is. Sets `subscriber.referral_status`.
+    """
+    if not subscriber.referred:
+        return 0
+    referrals = list(
+        Referral.objects.filter(referred=subscriber, status=Referral.Status.PENDING, flagged=False)
+        .filter(
+            Q(campaign__verification=Campaign.Verification.ON_CONFIRMATION)
+            | Q(
+                campaign__verification=Campaign.Verification.HOLDING_PERIOD,
+                verify_after__lte=timezone.now(),
+            )
+        )
+        .select_related("campaign__team", "referrer")
+        .prefetch_related("campaign__rewards")
+    )
+    if (
+        not referrals
+        and subscriber.referral_status == Subscriber.ReferralStatus.PENDING
+        and not Referral.objects.filter(referred=subscriber).exists()
+    ):
+        _subscriber_referral_status(subscriber, Subscriber.ReferralStatus.VERIFIED)
+        return 0
+    return _verify(referred=subscriber, referrals=referrals)
+
+
+def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
+    """`PUT /v2/subscribers/:id/reject` rejected the subscriber's referral: in every campaign.
+
+    The caller already moved the subscriber-level status and team counters.
+    """
+    pending = Referral.objects.filter(referred=subscriber, status=Referral.Status.PENDING)
+    for referral in pending.order_by("pk"):
+        Referral.objects.filter(pk=referral.pk).update(
+            status=Referral.Status.REJECTED, decided_at=timezone.now(), decided_by="api"
+        )
+        if referral.referrer_id is not None:
+            membership_adjust(
+                campaign_id=referral.campaign_id, subscriber_id=referral.referrer_id, made=-1
+            )
+
+
+def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
+    """Before a subscriber is erased: correct its referrers' and its campaigns' counters."""
+    received = Referral.objects.filter(referred=subscriber, referrer__isnull=False).exclude(
+        status=Referral.Status.REJECTED
+    )
+    for referral in received.order_by("pk"):
+        membership_adjust(
+            campaign_id=referral.campaign_id,
+            subscriber_id=referral.referrer_id,  # type: ignore[arg-type]
+            made=-1,
+            verified=-1 if referral.status == Referral.Status.VERIFIED else 0,
+        )
+    for membership in CampaignMembership.objects.filter(subscriber=subscriber):
+        membership_counters_leave(membership)
+
+
+def _lock_referred(referral: Referral) -> tuple[Subscriber, Referral]:
+    referred = (
+        Subscriber.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=referral.referred_id)
+    )
+    referral = (
+        Referral.objects.select_related("campaign__team", "referrer")
+        .prefetch_related("campaign__rewards")
+        .get(pk=referral.pk)
+    )
+    return referred, referral
+
+
+@transaction.atomic
+def referral_approve(*, referral: Referral, decided_by: str = "") -> Referral:
+    """Staff verify a pending (typically flagged) referral now, whatever the policy.
+
+    Raises InvalidState unless it is pending. Emits `new_referral`, `reward_unlocked` for
+    the rewards it reaches, and `sync_subscriber`.
+    """
+    referred, referral = _lock_referred(referral)
+    if referral.status != Referral.Status.PENDING:
+        raise InvalidState(REFERRAL_NOT_PENDING.format(email=referred.email))
+    _verify(referred=referred, referrals=[referral], decided_by=decided_by)
+    _sync_event(referred)
+    referral.refresh_from_db()
+    return referral
+
+
+def _reject(referred: Subscriber, referral: Referral, decided_by: str) -> None:
+    still_open = (
+        Referral.objects.filter(referred=referred)
+        .exclude(pk=referral.pk)
+        .exclude(status=Referral.Status.REJECTED)
+        .exists()
+    )
+    if not still_open and referred.referral_status == Subscriber.ReferralStatus.PENDING:
+        _subscriber_referral_status(referred, Subscriber.ReferralStatus.REJECTED)
+    Referral.objects.filter(pk=referral.pk).update(
+        status=Referral.Status.REJECTED, decided_at=timezone.now(), decided_by=decided_by
+    )
+    if referral.referrer_id is not None:
+        membership_adjust(
+            campaign_id=referral.campaign_id, subscriber_id=referral.referrer_id, made=-1
+        )
+    _sync_event(referred)
+
+
+@transaction.atomic
+def referral_reject(*, referral: Referral, decided_by: str = "") -> Referral:
+    """Staff reject a pending referral in its campaign; it no longer counts for the referrer.
+
+    When it was the subscriber's last open referral, the subscriber's `referral_status`
+    becomes `rejected` too. Raises InvalidState unless pending. Emits `sync_subscriber`.
+    """
+    referred, referral = _lock_referred(referral)
+    if referral.status != Referral.Status.PENDING:
+        raise InvalidState(REFERRAL_NOT_PENDING.format(email=referred.email))
+    _reject(referred, referral, decided_by)
+    referral.refresh_from_db()
+    return referral
+
+
+@transaction.atomic
+def referral_holding_settle(*, referral_id: int, now: datetime | None = None) -> str | None:
+    """End the holding period of one referral: verified if the referred is confirmed,
+    rejected if it unsubscribed, left pending otherwise. Idempotent; returns the outcome."""
+    referral = Referral.objects.filter(pk=referral_id).first()
+    if referral is None:
+        return None
+    referred, referral = _lock_referred(referral)
+    now = now or timezone.now()
+    if (
+        referral.status != Referral.Status.PENDING
+        or referral.flagged
+        or referral.verify_after is None
+        or referral.verify_after > now
+    ):
+        return None
+    if referred.status == Subscriber.Status.CONFIRMED:
+        _verify(referred=referred, referrals=[referral], decided_by="holding-period")
+        _sync_event(referred)
+        return Referral.Status.VERIFIED
+    if referred.status == Subscriber.Status.UNSUBSCRIBED:
+        Referral.objects.filter(pk=referral.pk).update(
+            signals=[*referral.signals, {"code": "unsubscribed", "reason": HOLDING_UNSUBSCRIBED}]
+        )
+        _reject(referred, referral, "holding-period")
+        return Referral.Status.REJECTED
+    return None
