@@ -674,3 +674,13 @@ def test_service_create_is_the_same_as_the_api(team: Team) -> None:
     subscriber = subscriber_create(team=team, email="svc@example.com")
     assert subscriber.origin == "sparkloop-api"
     assert subscriber.status == Subscriber.Status.PENDING
+
+
+def test_a_request_records_when_the_key_was_last_used(api_client: APIClient, team: Team) -> None:
+    assert team.api_keys.get().last_used_at is None
+    api_client.get("/v2/subscribers")
+    first = team.api_keys.get().last_used_at
+    api_client.get("/v2/subscribers")
+    assert first is not None
+    # Refreshed at most every few minutes: the second request costs no write.
+    assert team.api_keys.get().last_used_at == first
