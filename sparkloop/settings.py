@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's static files under gunicorn too (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of the API's: sees every final response under /v2/ to add rate-limit headers.
+    "sparkloop.api.throttling.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,10 +132,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["sparkloop.api.renderers.JSONUTF8Renderer"],
     "EXCEPTION_HANDLER": "sparkloop.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["sparkloop.api.throttling.TeamRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": None,
     "URL_FORMAT_OVERRIDE": None,
 }
+# The default tier's limit, "requests/seconds" (tiers: sparkloop/api/throttling.py).
+RATE_LIMIT_DEFAULT = env.str("RATE_LIMIT_DEFAULT", default="120/60")
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

@@ -1,0 +1,252 @@
+"""Rate limits per API key (or per OAuth application and team), counted in the shared cache.
+
+Each principal has a fixed window per tier (aligned to the epoch, so every process agrees on
+where a window starts) and one counter per window in the Django cache, raised atomically:
+`cache.add` creates it, `cache.incr` (Redis INCRBY) raises it, and no process ever reads a
+count to write it back. Backends whose `incr` is a read-modify-write (the local file cache,
+the database cache) count under an exclusive file lock instead, so that several local
+processes still agree.
+
+The throttle (DRF) refuses a request over the limit with 429; the middleware puts the
+`X-RateLimit-*` and IETF `RateLimit-Policy`/`RateLimit` headers on every API response and
+counts the requests that stopped before the throttle (bad keys, missing scopes, unknown paths).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from sparkloop.models import ApiKey, Team
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+API_PREFIXES = ("/v2/", "/api/v2/")
+RATE_FORMAT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+KEY_PREFIX = "ratelimit"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`limit` requests per `period` seconds; `burst`: unused requests that roll over."""
+
+    name: str
+    limit: int
+    period: int
+    burst: int = 0
+
+
+STANDARD = Rate("standard", 1_000, 3_600)
+# The partner tier's burst allowance: up to 2,000 requests a partner left unused in the
+# previous hour carry over into the current one (a token bucket's capacity, in windows).
+PARTNER = Rate("partner", 10_000, 3_600, burst=2_000)
+
+
+def parse_rate(value: str, *, name: str) -> Rate:
+    """`"120/60"` (requests/seconds) as a Rate; anything else is a configuration error."""
+    match = RATE_FORMAT.match(value)
+    if not match or int(match[1]) < 1 or int(match[2]) < 1:
+        raise ImproperlyConfigured(f"A rate is 'requests/seconds' like '120/60', not {value!r}")
+    return Rate(name, int(match[1]), int(match[2]))
+
+
+def default_rate() -> Rate:
+    return parse_rate(settings.RATE_LIMIT_DEFAULT, name="default")
+
+
+def rate_for(team: Team | None) -> Rate:
+    """The rate of a team's tier; unauthenticated clients get the default one."""
+    tier = team.rate_limit_tier if team is not None else Team.RateLimitTier.DEFAULT
+    if tier == Team.RateLimitTier.STANDARD:
+        return STANDARD
+    if tier == Team.RateLimitTier.PARTNER:
+        return PARTNER
+    if (
+        tier == Team.RateLimitTier.CUSTOM
+        and team is not None
+        and team.custom_rate_limit
+        and team.custom_rate_period
+    ):
+        return Rate("custom", team.custom_rate_limit, team.custom_rate_period)
+    return default_rate()
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    """Where one principal stands in its current window, after counting this request."""
+
+    rate: Rate
+    limit: int  # this window's limit: the rate's plus any burst carried over
+    used: int
+    reset_at: int  # epoch seconds at which the window ends
+    now: float
+
+    @property
+    def allowed(self) -> bool:
+        return self.used <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def reset_in(self) -> int:
+        return max(1, math.ceil(self.reset_at - self.now))
+
+    def headers(self) -> dict[str, str]:
+        policy = f'"{self.rate.name}"'
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+            # draft-ietf-httpapi-ratelimit-headers: quota q per window w; r left, t seconds.
+            "RateLimit-Policy": f"{policy};q={self.limit};w={self.rate.period}",
+            "RateLimit": f"{policy};r={self.remaining};t={self.reset_in}",
+        }
+
+
+def _needs_lock(cache: BaseCache) -> bool:
+    # BaseCache.incr is get + set: not atomic across processes (file and database caches).
+    return type(cache).incr is BaseCache.incr
+
+
+@contextmanager
+def _lock(cache: BaseCache) -> Iterator[None]:
+    if not _needs_lock(cache):
+        yield
+        return
+    # Opened per use: a descriptor inherited through fork() would share one lock.
+    path = Path(settings.VAR_DIR) / "ratelimit.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _increment(cache: BaseCache, key: str, timeout: int) -> int:
+    with _lock(cache):
+        for _ in range(3):
+            if cache.add(key, 1, timeout):
+                return 1
+            try:
+                return int(cache.incr(key))
+            except ValueError:  # expired or evicted between add and incr: start it again
+                continue
+    raise RuntimeError(f"could not count {key}")
+
+
+def hit(identity: str, rate: Rate, *, now: float | None = None) -> RateLimitStatus:
+    """Count one request of `identity` against `rate` and tell where it stands."""
+    cache = caches["default"]
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    key = f"{KEY_PREFIX}:{identity}:{rate.period}:{window}"
+    # Kept two windows, so the next window can still read it (burst) and a counter never
+    # expires while its window is open (an INCR on a vanished key would start over).
+    used = _increment(cache, key, timeout=2 * rate.period + 60)
+    limit = rate.limit
+    if rate.burst:
+        # The previous window is closed, so reading its count is no race.
+        previous = cache.get(f"{KEY_PREFIX}:{identity}:{rate.period}:{window - 1}") or 0
+        limit += min(rate.burst, max(0, rate.limit - int(previous)))
+    return RateLimitStatus(
+        rate=rate, limit=limit, used=used, reset_at=(window + 1) * rate.period, now=now
+    )
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # X-Forwarded-For only counts behind a known number of proxies (DRF's NUM_PROXIES);
+    # otherwise any client could choose its own bucket.
+    if api_settings.NUM_PROXIES is not None:
+        return str(BaseThrottle().get_ident(request))
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def principal(request: HttpRequest) -> tuple[str, Team | None]:
+    """Who a request is counted for: its API key, its OAuth application and team, or its IP."""
+    auth = getattr(request, "auth", None)
+    team: Team | None = getattr(request, "team", None)
+    if isinstance(auth, ApiKey):
+        return f"key:{auth.pk}", team
+    application_id = getattr(auth, "application_id", None)
+    if application_id is not None and team is not None:
+        return f"app:{application_id}:team:{team.pk}", team
+    return f"ip:{_client_ip(request)}", None
+
+
+def _authenticate(request: HttpRequest) -> None:
+    """Run the API's authenticators on a request that no API view handled (an unknown path)."""
+    drf_request = Request(
+        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    with suppress(APIException):
+        drf_request.user  # noqa: B018 - authenticates; sets request.auth and request.team
+
+
+def _count(request: HttpRequest) -> RateLimitStatus | None:
+    status: RateLimitStatus | None = getattr(request, "rate_limit", None)
+    if status is not None:
+        return status
+    identity, team = principal(request)
+    try:
+        status = hit(identity, rate_for(team))
+    except Exception:
+        # A cache outage must not take the API down with it: admit, and say so in the logs.
+        logger.exception("rate limit not counted: the cache is unavailable")
+        return None
+    request.rate_limit = status  # type: ignore[attr-defined]
+    return status
+
+
+class TeamRateThrottle(BaseThrottle):
+    """Refuses a request over its principal's limit (429 with `Retry-After`)."""
+
+    status: RateLimitStatus | None = None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        self.status = _count(request._request)
+        return self.status is None or self.status.allowed
+
+    def wait(self) -> float | None:
+        return None if self.status is None else float(self.status.reset_in)
+
+
+class RateLimitHeadersMiddleware:
+    """Puts the rate-limit headers on every API response, counting what the throttle missed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIXES):
+            return response
+        if getattr(request, "rate_limit", None) is None and not hasattr(request, "auth"):
+            _authenticate(request)  # no API view ran (a Django 404): find the principal
+        status = _count(request)
+        if status is not None:
+            for name, value in status.headers().items():
+                response[name] = value
+        return response
