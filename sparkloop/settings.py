@@ -31,7 +31,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "django_celery_beat",
+    "oauth2_provider",
     "sparkloop",
+    "sparkloop.oauth",
     "subscribers",
     "referrals",
     "webhooks",
@@ -124,7 +126,10 @@ LOGGING = {
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["sparkloop.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sparkloop.api.authentication.ApiKeyAuthentication",
+        "sparkloop.api.authentication.OAuthTokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["sparkloop.api.permissions.IsTeamAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "sparkloop.api.parsers.LenientJSONParser",
@@ -166,6 +171,50 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 CELERY_TIMEZONE = "UTC"
+
+# --- OAuth 2.0 (django-oauth-toolkit) -------------------------------------------------------
+# The toolkit's models are swapped for ones that carry the team a token acts for.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth.IDToken"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read:subscribers": "See your subscribers and their referrals",
+        "write:subscribers": "Add, change, unsubscribe and delete your subscribers",
+        "read:campaigns": "See your referral campaigns, rewards and partner programs",
+        "write:campaigns": "Create and change your referral campaigns and rewards",
+        "read:webhooks": "See your webhooks and their deliveries",
+        "write:webhooks": "Create, change and delete your webhooks",
+        "read:partners": "See your partner network, recommendations and payouts",
+        "write:partners": "Manage your partner network, recommendations and payouts",
+    },
+    "DEFAULT_SCOPES": ["read:subscribers"],
+    "OAUTH2_VALIDATOR_CLASS": "sparkloop.oauth.validators.TeamOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 24 * 60,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "CLEAR_EXPIRED_TOKENS_BATCH_INTERVAL": 0,
+    # RFC 9700 (OAuth security best practice): S256 PKCE only, no implicit or password grant,
+    # no token in a query string, tokens stored as hashes only, `iss` on the redirect.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {
+    "task": "sparkloop.oauth.tasks.oauth_tokens_clear_expired_task",
+    "schedule": 60 * 60,
+}
 
 # --- Service --------------------------------------------------------------------------------
 # Loopback and plain http:// webhook targets, for local development and tests only.

@@ -7,10 +7,12 @@ from django.urls import include, path
 
 api_v2 = [
     path("", include("subscribers.urls")),
+    path("", include("sparkloop.oauth.api_urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("oauth/", include("sparkloop.oauth.urls")),
     path("v2/", include(api_v2)),
     path("api/v2/", include(api_v2)),
 ]

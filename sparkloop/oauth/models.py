@@ -1,0 +1,129 @@
+"""django-oauth-toolkit's models, swapped so that every grant and token acts for one team.
+
+The toolkit's own tables are never created: OAUTH2_PROVIDER_*_MODEL point here (settings).
+A token's team is chosen by the person who consents (authorization code), or is the app's
+own team (client credentials); the API authenticates a Bearer token as that team.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from oauth2_provider.models import (
+    AbstractAccessToken,
+    AbstractApplication,
+    AbstractGrant,
+    AbstractIDToken,
+    AbstractRefreshToken,
+    ApplicationManager,
+)
+
+from sparkloop.ids import make_public_id
+from sparkloop.models import Team
+
+
+def new_connection_id() -> str:
+    return make_public_id("conn_")
+
+
+class Application(AbstractApplication):
+    """A third-party app. `team` is the team that registered it (None: registered by staff).
+
+    Any team may authorize any app through the consent page; only an app with a team may use
+    the client-credentials grant, and its tokens then act for that team.
+    """
+
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="oauth_applications",
+        help_text="The team that owns the app; empty for apps registered by staff.",
+    )
+    # Consent is what picks the team a token acts for, so it can never be skipped.
+    skip_authorization = False  # type: ignore[assignment]
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        verbose_name = "OAuth application"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.client_id,)
+
+
+class Grant(AbstractGrant):
+    """An authorization code; `team` is the one chosen on the consent page."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+
+    class Meta(AbstractGrant.Meta):
+        verbose_name = "OAuth grant"
+
+
+class AccessToken(AbstractAccessToken):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="oauth_access_tokens")
+
+    class Meta(AbstractAccessToken.Meta):
+        verbose_name = "OAuth access token"
+
+
+class RefreshToken(AbstractRefreshToken):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="oauth_refresh_tokens")
+
+    class Meta(AbstractRefreshToken.Meta):
+        verbose_name = "OAuth refresh token"
+
+
+class IDToken(AbstractIDToken):
+    """Unused (no OpenID Connect); swapped only because AccessToken points at it."""
+
+    class Meta(AbstractIDToken.Meta):
+        verbose_name = "OpenID Connect ID token"
+
+
+class TeamMembership(models.Model):
+    """A person (Django user) who may act for a team, e.g. consent to apps on its behalf."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="uniq_teammembership_user_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team}"
+
+
+class Connection(models.Model):
+    """An app connected to a team: authorized on the consent page, or the team's own app."""
+
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_connection_id, editable=False
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="oauth_connections")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="connections"
+    )
+    scope = models.TextField(blank=True, default="")
+    connected_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "application"], name="uniq_connection_team_application"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "-connected_at"], name="connection_team_connected_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} -> {self.team}"

@@ -1,0 +1,99 @@
+"""Writes of the OAuth app: connections of apps to teams, their revocation, registration."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+
+from sparkloop.models import Team
+from sparkloop.oauth.models import AccessToken, Application, Connection, Grant, RefreshToken
+from webhooks.services import event_record
+
+APP_CONNECTED = "app.connected"
+
+
+def _scope_set(scope: str) -> set[str]:
+    return set(scope.split())
+
+
+@transaction.atomic
+def connection_record(
+    *, team: Team, application: Application, scope: str, consented: bool
+) -> Connection:
+    """Record that `application` may act for `team` with `scope` (in the caller's transaction).
+
+    A consent replaces the connection's scopes and always records an `app.connected` event
+    (a person of the team authorized the app); a client-credentials token only adds its
+    scopes, with an event the first time the team's own app connects.
+    """
+    now = timezone.now()
+    connection, created = Connection.objects.select_for_update().get_or_create(
+        team=team, application=application, defaults={"scope": scope, "connected_at": now}
+    )
+    if not created:
+        if consented:
+            connection.scope = scope
+            connection.connected_at = now
+        else:
+            connection.scope = " ".join(sorted(_scope_set(connection.scope) | _scope_set(scope)))
+        connection.save(update_fields=["scope", "connected_at", "updated_at"])
+    if consented or created:
+        event_record(
+            team=team,
+            type=APP_CONNECTED,
+            payload={
+                "connection_id": connection.public_id,
+                "app_name": application.name,
+                "client_id": application.client_id,
+                "scopes": connection.scope.split(),
+                "connected_at": connection.connected_at.isoformat(),
+            },
+        )
+    return connection
+
+
+@transaction.atomic
+def connection_revoke(*, connection: Connection) -> None:
+    """Disconnect an app from a team: every code and token it holds for the team stops working.
+
+    Refresh tokens are revoked (not deleted) so that a replay is still recognised; their
+    access tokens and any unused authorization codes are deleted.
+    """
+    lookup = {"team": connection.team, "application": connection.application}
+    now = timezone.now()
+    RefreshToken.objects.filter(**lookup, revoked__isnull=True).update(
+        revoked=now, access_token=None
+    )
+    AccessToken.objects.filter(**lookup).delete()
+    Grant.objects.filter(**lookup).delete()
+    connection.delete()
+
+
+@transaction.atomic
+def application_create(
+    *,
+    team: Team | None,
+    name: str,
+    client_type: str,
+    authorization_grant_type: str,
+    redirect_uris: str = "",
+) -> tuple[Application, str]:
+    """Register an app; returns it with its client secret, which is stored only as a hash.
+
+    Raises Django's ValidationError (a 400 through the API) when the toolkit refuses it.
+    """
+    secret = generate_client_secret()
+    application = Application(
+        team=team,
+        name=name,
+        client_type=client_type,
+        authorization_grant_type=authorization_grant_type,
+        redirect_uris=redirect_uris,
+        client_secret=secret,
+        hash_client_secret=True,
+    )
+    # The toolkit's own rules: redirect URIs' schemes and what each grant type needs.
+    application.full_clean(exclude=["client_id", "client_secret", "user", "team"])
+    application.save()
+    return application, secret

@@ -1,0 +1,130 @@
+"""The toolkit's request validator, taught that every grant and token acts for one team."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request as OAuthRequest
+
+from sparkloop.models import Team
+from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
+from sparkloop.oauth.services import connection_record
+
+CLIENT_CREDENTIALS = "client_credentials"
+
+
+def _team_of(request: OAuthRequest) -> Team | None:
+    """The team a token being issued acts for (set by the consent view or a validate_* hook)."""
+    team: Team | None = getattr(request, "team", None)
+    if team is None and request.grant_type == CLIENT_CREDENTIALS:
+        team = request.client.team
+    return team
+
+
+class TeamOAuth2Validator(OAuth2Validator):
+    def validate_grant_type(
+        self,
+        client_id: str,
+        grant_type: str,
+        client: Application,
+        request: OAuthRequest,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        # Client credentials act for the app's own team: an app staff registered for all
+        # teams has none, so it can't use them.
+        if grant_type == CLIENT_CREDENTIALS and client.team_id is None:
+            return False
+        return bool(super().validate_grant_type(client_id, grant_type, client, request))
+
+    def validate_code(
+        self,
+        client_id: str,
+        code: str,
+        client: Application,
+        request: OAuthRequest,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        if not super().validate_code(client_id, code, client, request):
+            return False
+        grant = Grant.objects.select_related("team").get(code=code, application=client)
+        request.team = grant.team
+        return grant.team is not None
+
+    def validate_refresh_token(
+        self,
+        refresh_token: str,
+        client: Application,
+        request: OAuthRequest,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        if not super().validate_refresh_token(refresh_token, client, request):
+            return False
+        request.team = request.refresh_token_instance.team
+        return True
+
+    def _create_authorization_code(
+        self, request: OAuthRequest, code: dict[str, str], expires: datetime | None = None
+    ) -> Grant:
+        team = getattr(request, "team", None)
+        if team is None:  # only the consent view issues codes, and it always picks a team
+            raise ValueError("an authorization code needs a team")
+        grant: Grant = super()._create_authorization_code(request, code, expires)
+        Grant.objects.filter(pk=grant.pk).update(team=team)
+        grant.team = team
+        connection_record(team=team, application=request.client, scope=grant.scope, consented=True)
+        return grant
+
+    def _create_access_token(
+        self,
+        expires: datetime,
+        request: OAuthRequest,
+        token: dict[str, Any],
+        source_refresh_token: RefreshToken | None = None,
+    ) -> AccessToken:
+        team = _team_of(request)
+        if team is None:
+            raise ValueError("an access token needs a team")
+        access_token = AccessToken(
+            user=request.user,
+            team=team,
+            scope=token["scope"],
+            expires=expires,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        if request.grant_type == CLIENT_CREDENTIALS:
+            connection_record(
+                team=team, application=request.client, scope=token["scope"], consented=False
+            )
+        return access_token
+
+    def _create_refresh_token(
+        self,
+        request: OAuthRequest,
+        refresh_token_code: str,
+        access_token: AccessToken,
+        previous_refresh_token: RefreshToken | None,
+    ) -> RefreshToken:
+        refresh_token = RefreshToken(
+            user=request.user,
+            team=access_token.team,
+            application=request.client,
+            access_token=access_token,
+            # One family per consent: reuse of a rotated token revokes the whole family.
+            token_family=(
+                previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4()
+            ),
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(refresh_token, refresh_token_code)
+        refresh_token.save()
+        return refresh_token

@@ -1,0 +1,124 @@
+"""OAuth web pages (login, consent) and the API of a team's connected and registered apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+from oauth2_provider.scopes import get_scopes_backend
+from oauth2_provider.views import AuthorizationView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sparkloop.api.views import TeamViewSet
+from sparkloop.models import Team
+from sparkloop.oauth import selectors, services
+from sparkloop.oauth.forms import ConsentForm
+from sparkloop.oauth.serializers import (
+    ApplicationCreateInputSerializer,
+    ApplicationOutputSerializer,
+    ConnectionOutputSerializer,
+)
+
+NO_TEAM = "Your account does not act for any team, so it cannot connect apps."
+
+
+class TeamLoginView(LoginView):
+    template_name = "oauth/login.html"
+    redirect_authenticated_user = True
+
+
+class ConsentView(AuthorizationView):
+    """The toolkit's authorization endpoint with a consent page that names the team.
+
+    The person picks one of the teams they are a member of (TeamMembership); the code, and
+    every token obtained from it, acts for that team only.
+    """
+
+    template_name = "oauth/authorize.html"
+    form_class = ConsentForm
+    login_url = reverse_lazy("oauth:login")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The consent page is what picks a team, so it is never skipped ("auto" would reuse
+        # an earlier consent for whichever team that was).
+        if "approval_prompt" in request.GET:
+            request.GET = request.GET.copy()
+            request.GET["approval_prompt"] = "force"
+        self.teams: list[Team] = []
+        if request.user.is_authenticated:
+            self.teams = list(selectors.membership_teams(user_id=request.user.pk))
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.teams:
+            return self.render_to_response(
+                {"error": {"error": "no_team", "description": NO_TEAM}}, status=403
+            )
+        return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_form_kwargs()
+        kwargs["teams"] = self.teams
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        all_scopes = get_scopes_backend().get_all_scopes()
+        context["teams"] = self.teams
+        context["scope_items"] = [
+            (scope, all_scopes.get(scope, scope)) for scope in context.get("scopes", [])
+        ]
+        return context
+
+    def form_valid(self, form: ConsentForm) -> HttpResponse:
+        self.team = form.chosen_team()
+        return super().form_valid(form)  # type: ignore[no-any-return]
+
+    def create_authorization_response(
+        self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
+    ) -> tuple[str, dict[str, str], str, int]:
+        # oauthlib copies credentials onto its request: the validator reads `team` there.
+        credentials["team"] = self.team
+        return super().create_authorization_response(  # type: ignore[no-any-return]
+            request=request, scopes=scopes, credentials=credentials, allow=allow
+        )
+
+
+class ConnectionViewSet(TeamViewSet):
+    """`GET /v2/oauth/connections`, `DELETE /v2/oauth/connections/:id`.
+
+    Only the team's API key manages its apps: `oauth` is not a scope an app can be granted.
+    """
+
+    scope_resource = "oauth"
+
+    def list(self, request: Request) -> Response:
+        connections = selectors.connection_list(team=self.team)
+        return Response({"connections": ConnectionOutputSerializer(connections, many=True).data})
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        connection = selectors.connection_get(team=self.team, public_id=pk)
+        rendered = ConnectionOutputSerializer(connection).data
+        services.connection_revoke(connection=connection)
+        return Response({"connection": rendered})
+
+
+class ApplicationViewSet(TeamViewSet):
+    """`GET|POST /v2/oauth/applications`: the apps a team registered itself."""
+
+    scope_resource = "oauth"
+
+    def list(self, request: Request) -> Response:
+        applications = selectors.application_list(team=self.team)
+        return Response({"applications": ApplicationOutputSerializer(applications, many=True).data})
+
+    def create(self, request: Request) -> Response:
+        data = ApplicationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application, secret = services.application_create(team=self.team, **data.validated_data)
+        body = ApplicationOutputSerializer(application).data
+        body["client_secret"] = secret  # shown once; only its hash is kept
+        return Response({"application": body}, status=201)
