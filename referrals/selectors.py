@@ -1,16 +1,179 @@
-"""Reads of referral campaigns, scoped to a team."""
+"""Reads of referral campaigns, always scoped to a team."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from referrals.models import Campaign, CampaignMembership, Referral, RewardGrant
+from referrals.payloads import next_reward, referral_link
+from referrals.services.campaigns import counter_name
+from sparkloop.counters import counter_get
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
 from subscribers.models import Subscriber
+from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
+
+CAMPAIGN_NOT_FOUND = "Campaign {identifier} not found!"
+MEMBERSHIP_NOT_FOUND = "Campaign membership {identifier} not found!"
+GRANT_NOT_FOUND = "Reward {identifier} not found!"
+MEMBERSHIP_SUBSCRIBER_UNKNOWN = "{identifier} not found!"
+
+
+def campaign_list(*, team: Team) -> QuerySet[Campaign]:
+    """A team's campaigns, newest first, with their rewards."""
+    return (
+        Campaign.objects.filter(team=team)
+        .prefetch_related("rewards")
+        .order_by("-created_at", "-id")
+    )
+
+
+def campaign_get(*, team: Team, identifier: str) -> Campaign:
+    campaign = campaign_list(team=team).filter(public_id=identifier.strip()).first()
+    if campaign is None:
+        raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
+    return campaign
+
+
+def campaign_member_list(*, campaign: Campaign, type: str = "all") -> QuerySet[CampaignMembership]:
+    """A campaign's members, newest subscriber first; `type` as in the subscriber list."""
+    qs = CampaignMembership.objects.filter(campaign=campaign).select_related("subscriber")
+    if type == "referrals":
+        qs = qs.filter(referred=True)
+    elif type == "advocates":
+        qs = qs.filter(referrals_count__gt=0)
+    return qs.order_by("-subscriber_created_at", "-id")
+
+
+def campaign_member_total(*, campaign: Campaign, type: str = "all") -> int:
+    return counter_get(team=campaign.team_id, name=counter_name(campaign.pk, type))
+
+
+def campaign_member_get(*, campaign: Campaign, identifier: str) -> CampaignMembership:
+    """The membership of the subscriber `identifier` (uuid or email); 404 if not a member."""
+    subscriber = subscriber_lookup(team=campaign.team, identifier=identifier)
+    membership = (
+        CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber)
+        .select_related("subscriber")
+        .first()
+        if subscriber is not None
+        else None
+    )
+    if membership is None:
+        raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=identifier))
+    return membership
+
+
+def membership_get(*, campaign: Campaign, identifier: str) -> CampaignMembership:
+    membership = (
+        CampaignMembership.objects.filter(campaign=campaign, public_id=identifier.strip())
+        .select_related("subscriber")
+        .first()
+    )
+    if membership is None:
+        raise NotFound(MEMBERSHIP_NOT_FOUND.format(identifier=identifier))
+    return membership
+
+
+def campaign_referral_list(*, membership: CampaignMembership) -> QuerySet[Referral]:
+    """The referrals a member made in its campaign, newest first."""
+    return (
+        Referral.objects.filter(
+            campaign_id=membership.campaign_id, referrer_id=membership.subscriber_id
+        )
+        .select_related("referred")
+        .order_by("-created_at", "-id")
+    )
+
+
+def member_rank(*, membership: CampaignMembership) -> int | None:
+    """1-based leaderboard position; None until the first verified referral.
+
+    Two range counts over the leaderboard index: those ahead by score, and those tied
+    who reached the score earlier.
+    """
+    score = membership.verified_referrals_count
+    if score == 0:
+        return None
+    ranked = CampaignMembership.objects.filter(
+        campaign_id=membership.campaign_id, verified_referrals_count__gt=0
+    )
+    ahead = ranked.filter(verified_referrals_count__gt=score).count()
+    tied_before = ranked.filter(
+        Q(score_reached_at__lt=membership.score_reached_at)
+        | Q(score_reached_at=membership.score_reached_at, id__lt=membership.pk),
+        verified_referrals_count=score,
+    ).count()
+    return ahead + tied_before + 1
+
+
+def campaign_leaderboard(*, campaign: Campaign, limit: int) -> list[CampaignMembership]:
+    """Top `limit` members by verified referrals; ties go to who reached the score first."""
+    return list(
+        CampaignMembership.objects.filter(campaign=campaign, verified_referrals_count__gt=0)
+        .select_related("subscriber")
+        .order_by("-verified_referrals_count", "score_reached_at", "id")[:limit]
+    )
+
+
+def grant_list(*, membership: CampaignMembership) -> QuerySet[RewardGrant]:
+    return (
+        RewardGrant.objects.filter(
+            campaign_id=membership.campaign_id, subscriber_id=membership.subscriber_id
+        )
+        .select_related("reward")
+        .order_by("-created_at", "-id")
+    )
+
+
+def grant_get(*, membership: CampaignMembership, identifier: str) -> RewardGrant:
+    grant = grant_list(membership=membership).filter(public_id=identifier.strip()).first()
+    if grant is None:
+        raise NotFound(GRANT_NOT_FOUND.format(identifier=identifier))
+    return grant
+
+
+def program_object(campaign: Campaign, membership: CampaignMembership) -> dict[str, Any]:
+    """One entry of `referral_programs`: the subscriber's standing in a campaign."""
+    return {
+        "uuid": campaign.public_id,
+        "name": campaign.name,
+        "membership_uuid": membership.public_id,
+        "referral_link": referral_link(campaign, membership.subscriber),
+        "tot_referrals": membership.verified_referrals_count,
+        "next_reward": next_reward(membership.verified_referrals_count, campaign.rewards.all()),
+    }
 
 
 def referral_programs_for(
     *, team: Team, subscribers: Iterable[Subscriber]
 ) -> dict[int, list[dict[str, Any]]]:
-    """`expand=campaigns`: each subscriber's campaigns, keyed by subscriber pk."""
-    return {s.pk: [] for s in subscribers}
+    """`expand=campaigns`: each subscriber's campaigns, keyed by subscriber pk.
+
+    Two queries whatever the number of subscribers: memberships with their campaigns,
+    and those campaigns' rewards.
+    """
+    by_pk = {s.pk: s for s in subscribers}
+    memberships = (
+        CampaignMembership.objects.filter(team=team, subscriber_id__in=list(by_pk))
+        .select_related("campaign")
+        .prefetch_related("campaign__rewards")
+        .order_by("campaign__created_at", "campaign_id")
+    )
+    programs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for membership in memberships:
+        membership.subscriber = by_pk[membership.subscriber_id]
+        programs[membership.subscriber_id].append(program_object(membership.campaign, membership))
+    return {pk: programs.get(pk, []) for pk in by_pk}
+
+
+def membership_subscriber_get(*, team: Team, identifier: str) -> Subscriber:
+    """The subscriber to add to a campaign. Unknown: a 400, not a 404 (reference §4.1)."""
+    subscriber = subscriber_lookup(team=team, identifier=identifier)
+    if subscriber is None:
+        raise ServiceError(MEMBERSHIP_SUBSCRIBER_UNKNOWN.format(identifier=identifier))
+    return subscriber

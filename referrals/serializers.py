@@ -1,0 +1,224 @@
+"""Wire shapes of campaigns, memberships, members and rewards (shape only; rules in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from referrals.models import Campaign, CampaignMembership, Reward, RewardGrant
+from referrals.payloads import next_reward, referral_link
+from sparkloop.api.fields import StrictCharField, TimestampField, iso_z
+from subscribers.serializers import NO_FIELD_TO_UPDATE, SubscriberOutputSerializer
+
+NAME_REQUIRED = "You have to provide a name"
+SUBSCRIBER_UUID_REQUIRED = "Subscriber uuid or email blank!"
+REWARD_NAME_REQUIRED = "Each of the rewards needs a name"
+REWARD_REFERRALS_INVALID = "Each of the rewards needs referrals, a positive integer"
+REWARDS_INVALID = "Rewards must be a list of objects"
+LANDING_URL_INVALID = "Landing url must be a valid http(s) URL"
+VERIFICATION_INVALID = "Verification must be one of on_confirmation, holding_period, staff"
+LIMIT_INVALID = "Limit must be an integer between 1 and 100"
+SHIPPING_DETAILS_INVALID = "Shipping details must be an object"
+
+_optional_text = {"required": False, "allow_null": True, "allow_blank": True}
+
+
+class RewardInputSerializer(serializers.Serializer):
+    name = StrictCharField(
+        max_length=255,
+        error_messages={
+            "required": REWARD_NAME_REQUIRED,
+            "null": REWARD_NAME_REQUIRED,
+            "blank": REWARD_NAME_REQUIRED,
+        },
+    )
+    referrals = serializers.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        error_messages=dict.fromkeys(
+            ("required", "null", "invalid", "min_value", "max_value", "max_string_length"),
+            REWARD_REFERRALS_INVALID,
+        ),
+    )
+    recurring = serializers.BooleanField(required=False, default=False)
+    requires_approval = serializers.BooleanField(required=False, default=False)
+    coupon_codes = serializers.ListField(
+        child=StrictCharField(max_length=255), required=False, default=list
+    )
+
+
+class _CampaignFieldsSerializer(serializers.Serializer):
+    landing_url = serializers.URLField(
+        max_length=1000, error_messages={"invalid": LANDING_URL_INVALID}, **_optional_text
+    )
+    verification = serializers.ChoiceField(
+        choices=Campaign.Verification.choices,
+        required=False,
+        error_messages={"invalid_choice": VERIFICATION_INVALID},
+    )
+    holding_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+
+
+class CampaignCreateInputSerializer(_CampaignFieldsSerializer):
+    name = StrictCharField(
+        max_length=255,
+        error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED, "blank": NAME_REQUIRED},
+    )
+    rewards = RewardInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        error_messages={"not_a_list": REWARDS_INVALID},
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in attrs.items() if v is not None}
+
+
+class CampaignUpdateInputSerializer(_CampaignFieldsSerializer):
+    name = StrictCharField(
+        max_length=255,
+        required=False,
+        error_messages={"null": NAME_REQUIRED, "blank": NAME_REQUIRED},
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(NO_FIELD_TO_UPDATE)
+        return attrs
+
+
+class MembershipCreateInputSerializer(serializers.Serializer):
+    subscriber_uuid = StrictCharField(
+        max_length=254,
+        error_messages={
+            "required": SUBSCRIBER_UUID_REQUIRED,
+            "null": SUBSCRIBER_UUID_REQUIRED,
+            "blank": SUBSCRIBER_UUID_REQUIRED,
+        },
+    )
+
+
+class LeaderboardInputSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False,
+        default=10,
+        min_value=1,
+        max_value=100,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), LIMIT_INVALID),
+    )
+
+
+class GrantRedeemInputSerializer(serializers.Serializer):
+    reward_variant_name = StrictCharField(max_length=255, **_optional_text)
+    reward_variant_sku = StrictCharField(max_length=255, **_optional_text)
+    shipping_details = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_shipping_details(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            raise serializers.ValidationError(SHIPPING_DETAILS_INVALID)
+        return value
+
+
+class RewardOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    created_at = TimestampField()
+
+    class Meta:
+        model = Reward
+        fields = ["uuid", "name", "referrals", "recurring", "requires_approval", "created_at"]
+
+
+class CampaignOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    default = serializers.BooleanField(source="is_default")
+    rewards = RewardOutputSerializer(many=True)
+    created_at = TimestampField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "uuid",
+            "name",
+            "landing_url",
+            "default",
+            "verification",
+            "holding_days",
+            "rewards",
+            "created_at",
+        ]
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    campaign_uuid = serializers.SerializerMethodField()
+    subscriber_uuid = serializers.CharField(source="subscriber.public_id")
+    created_at = TimestampField()
+
+    class Meta:
+        model = CampaignMembership
+        fields = ["uuid", "campaign_uuid", "subscriber_uuid", "created_at"]
+
+    def get_campaign_uuid(self, obj: CampaignMembership) -> str:
+        return self.context["campaign"].public_id  # type: ignore[no-any-return]
+
+
+def member_objects(
+    campaign: Campaign, memberships: list[CampaignMembership]
+) -> list[dict[str, Any]]:
+    """Campaign subscriber objects: the subscriber object with its standing in `campaign`."""
+    data = SubscriberOutputSerializer([m.subscriber for m in memberships], many=True).data
+    rewards = list(campaign.rewards.all())
+    out = []
+    for item, membership in zip(data, memberships, strict=True):
+        count = membership.verified_referrals_count
+        item["referral_link"] = referral_link(campaign, membership.subscriber)
+        item["tot_referrals"] = count
+        item["next_reward"] = next_reward(count, rewards)
+        out.append(dict(item))
+    return out
+
+
+def leaderboard_objects(memberships: list[CampaignMembership]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rank": rank,
+            "uuid": m.subscriber.public_id,
+            "email": m.subscriber.email,
+            "name": m.subscriber.name,
+            "ref_code": m.subscriber.ref_code,
+            "tot_referrals": m.verified_referrals_count,
+            "reached_at": iso_z(m.score_reached_at),
+        }
+        for rank, m in enumerate(memberships, start=1)
+    ]
+
+
+class GrantOutputSerializer(serializers.ModelSerializer):
+    uuid = serializers.CharField(source="public_id")
+    reward_uuid = serializers.CharField(source="reward.public_id")
+    name = serializers.CharField(source="reward.name")
+    recurring = serializers.BooleanField(source="reward.recurring")
+    unlocked_at = TimestampField()
+    redeemed_at = TimestampField()
+    created_at = TimestampField()
+
+    class Meta:
+        model = RewardGrant
+        fields = [
+            "uuid",
+            "reward_uuid",
+            "name",
+            "referrals",
+            "recurring",
+            "occurrence",
+            "status",
+            "coupon_code",
+            "reward_variant_name",
+            "reward_variant_sku",
+            "shipping_details",
+            "unlocked_at",
+            "redeemed_at",
+            "created_at",
+        ]
