@@ -219,3 +219,23 @@ CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {
 # --- Service --------------------------------------------------------------------------------
 # Loopback and plain http:// webhook targets, for local development and tests only.
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+
+# --- Webhooks -------------------------------------------------------------------------------
+# The queue of send tasks: "celery" serves every worker; production sets "webhooks" and runs
+# a worker with an I/O pool for it (README, Webhooks).
+WEBHOOK_QUEUE = env.str("WEBHOOK_QUEUE", default="celery")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# An endpoint whose every delivery failed for this long is disabled and the team told.
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+# The sweeper: how often it runs, when a claimed delivery counts as lost with its worker,
+# and when a due delivery's broker message counts as lost.
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=5.0)
+WEBHOOK_STUCK_AFTER_SECONDS = env.int(
+    "WEBHOOK_STUCK_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
+)
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "webhooks.tasks.webhook_delivery_sweep_task",
+    "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
+    "options": {"expires": WEBHOOK_SWEEP_INTERVAL_SECONDS},
+}

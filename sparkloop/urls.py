@@ -7,6 +7,7 @@ from django.urls import include, path
 
 api_v2 = [
     path("", include("subscribers.urls")),
+    path("", include("webhooks.urls")),
     path("", include("referrals.urls")),
     path("", include("sparkloop.oauth.api_urls")),
 ]

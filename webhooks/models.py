@@ -1,8 +1,12 @@
-"""The transactional outbox: events written in the same transaction as their cause."""
+"""The transactional outbox (events), webhook endpoints, deliveries and their attempts."""
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from django.db import models
+from django.db.models import Q
 
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
@@ -10,6 +14,19 @@ from sparkloop.models import Team
 
 def new_event_id() -> str:
     return make_public_id("msg_", 24)
+
+
+def new_endpoint_id() -> str:
+    return make_public_id("webhook_")
+
+
+def new_delivery_id() -> str:
+    return make_public_id("dlv_", 16)
+
+
+def new_signing_secret() -> str:
+    # Standard Webhooks: `whsec_` + base64 of the key bytes (24 random bytes, 192 bits).
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 class Event(models.Model):
@@ -24,6 +41,9 @@ class Event(models.Model):
         REWARD_UNLOCKED = "reward_unlocked"
         REWARD_REDEEMED = "reward_redeemed"
         SYNC_SUBSCRIBER = "sync_subscriber"
+        # Our extensions: an endpoint disabled for failing, and "Send test webhook".
+        WEBHOOK_DISABLED = "webhook_disabled"
+        WEBHOOK_TEST = "webhook_test"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
     public_id = models.CharField(max_length=40, unique=True, default=new_event_id)
@@ -36,3 +56,150 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.public_id}"
+
+
+# The four flags of SparkLoop's API (off unless true), then our extension flags (on unless
+# false: SparkLoop sends those events without offering a flag). Reference §12.1.
+DOCUMENTED_EVENT_FLAGS = (
+    "new_referral",
+    "reward_unlocked",
+    "new_partner_referral",
+    "reward_redeemed",
+)
+EXTENSION_EVENT_FLAGS = (
+    "new_partner_pending_referral",
+    "partner_referral_rejected",
+    "new_offer_lead",
+    "sync_subscriber",
+    "webhook_disabled",
+)
+EVENT_FLAGS = DOCUMENTED_EVENT_FLAGS + EXTENSION_EVENT_FLAGS
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of a team that receives the event types it is subscribed to."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    public_id = models.CharField(max_length=32, unique=True, default=new_endpoint_id)
+    url = models.URLField(max_length=2000)
+    # {event type: true | false | null}; see DOCUMENTED_EVENT_FLAGS for what null means.
+    events = models.JSONField(default=dict, blank=True)
+    secret = models.CharField(max_length=80, default=new_signing_secret)
+    # After a rotation the old secret also signs until it expires (receivers switch over).
+    previous_secret = models.CharField(max_length=80, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+
+    is_enabled = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=255, blank=True, default="")
+    # Health: the start of the current run of failures, and the last outcomes.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "webhook endpoint"
+        indexes = [
+            models.Index(fields=["team", "-created_at", "-id"], name="endpoint_team_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.url}"
+
+    def subscribes_to(self, event_type: str) -> bool:
+        value = self.events.get(event_type)
+        if event_type in DOCUMENTED_EVENT_FLAGS:
+            return value is True
+        return value is not False
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: written before anything is enqueued, retried from the DB."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for next_attempt_at
+        SENDING = "sending"  # claimed by a worker at claimed_at
+        DELIVERED = "delivered"
+        FAILED = "failed"  # out of attempts, or the endpoint is gone; resendable
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    public_id = models.CharField(max_length=32, unique=True, default=new_delivery_id)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Every claim increments attempt_count; it is also the claim's token (see services).
+    attempt_count = models.PositiveIntegerField(default=0)
+    # The position in the retry schedule; a resend starts it over.
+    retry_step = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a broker message was last published for it; the sweeper re-publishes lost ones.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "endpoint"], name="uniq_delivery_event_endpoint"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "-created_at", "-id"], name="delivery_endpoint_created_idx"
+            ),
+            # The sweeper's two scans, kept small by being partial.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending_due_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["claimed_at"], name="delivery_sending_idx", condition=Q(status="sending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class DeliveryAttempt(models.Model):
+    """One HTTP request of a delivery, with its outcome."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success"
+        HTTP_ERROR = "http_error"  # a non-2xx answer
+        TIMEOUT = "timeout"
+        CONNECTION_ERROR = "connection_error"
+        REFUSED = "refused"  # the URL failed the send-time address check (SSRF)
+        WORKER_LOST = "worker_lost"  # no result within the time limit; outcome unknown
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")  # a bounded excerpt
+    error = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="uniq_attempt_delivery_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}#{self.number} {self.outcome}"

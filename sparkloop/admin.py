@@ -1,0 +1,219 @@
+"""Admin for teams and their API keys, and the paginator shared by admins of big tables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from sparkloop.counters import counter_get
+from sparkloop.models import ApiKey, Team, TeamCounter
+from sparkloop.services import api_key_create, api_key_revoke, team_create
+from subscribers.selectors import COUNTER_SUBSCRIBERS
+
+KEY_CREATED = "The API key “{name}” of {team} is: {raw} — copy it now, it will not be shown again."
+KEYS_REVOKED = "Revoked {count} API key(s)."
+KEYS_ALREADY_REVOKED = "{count} selected key(s) were already revoked."
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator that never counts a whole big table.
+
+    It takes a total known without counting rows (a maintained counter) when there is one;
+    otherwise it counts at most `cap + 1` rows (`COUNT(*)` over a `LIMIT` subquery), so a
+    filter matching millions costs as much as one matching `cap`. Pages past the cap are
+    unreachable: staff narrow the list with a filter or a search instead.
+    """
+
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+        *,
+        known_count: int | None = None,
+        cap: int = 10_000,
+    ) -> None:
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.known_count = known_count
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        if self.known_count is not None:
+            return max(self.known_count, 0)
+        return min(self.object_list[: self.cap + 1].count(), self.cap)
+
+
+def _subscriber_total() -> Coalesce:
+    total = Subquery(
+        TeamCounter.objects.filter(team=OuterRef("pk"), name=COUNTER_SUBSCRIBERS)
+        .values("team")
+        .annotate(total=Sum("value"))
+        .values("total")
+    )
+    return Coalesce(total, 0, output_field=BigIntegerField())
+
+
+class ApiKeyInline(admin.TabularInline):
+    """A team's keys, read-only: a key is created on its own page, which shows it once."""
+
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "rate_limit_tier", "subscriber_count", "created_at")
+    list_filter = ("rate_limit_tier",)
+    search_fields = ("name", "=public_id")
+    ordering = ("name",)
+    readonly_fields = (
+        "public_id",
+        "webhook_token",
+        "created_at",
+        "subscriber_count",
+        "links",
+    )
+    fieldsets = (
+        (None, {"fields": ("name", "public_id", "created_at", "subscriber_count", "links")}),
+        ("Rate limits", {"fields": ("rate_limit_tier", "custom_rate_limit", "custom_rate_period")}),
+        ("Webhooks", {"fields": ("webhook_token",)}),
+    )
+    inlines = (ApiKeyInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        # One subquery per page for the maintained counter instead of a query per row.
+        return super().get_queryset(request).annotate(subscriber_total=_subscriber_total())
+
+    @admin.display(description="subscribers")
+    def subscriber_count(self, obj: Team) -> int:
+        if obj.pk is None:
+            return 0
+        total = getattr(obj, "subscriber_total", None)
+        return counter_get(team=obj, name=COUNTER_SUBSCRIBERS) if total is None else total
+
+    @admin.display(description="")
+    def links(self, obj: Team) -> str:
+        if obj.pk is None:
+            return "-"
+        subscribers = reverse("admin:subscribers_subscriber_changelist") + f"?team={obj.pk}"
+        add_key = reverse("admin:sparkloop_apikey_add") + f"?team={obj.pk}"
+        return format_html(
+            '<a href="{}">Subscribers</a> · <a href="{}">Add an API key</a>',
+            subscribers,
+            add_key,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Team, form: ModelForm, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new team starts like one made anywhere else (its default campaign and so on).
+        team = team_create(name=obj.name, rate_limit_tier=obj.rate_limit_tier)
+        for field in ("pk", "public_id", "webhook_token", "created_at"):
+            setattr(obj, field, getattr(team, field))
+        obj._state.adding = False
+        obj._state.db = team._state.db
+        obj.save(update_fields=["custom_rate_limit", "custom_rate_period"])
+
+    # Deleting a team cascades over all its subscribers, possibly millions of rows, and the
+    # confirmation page would list them all; that is a job for a shell, not a web request.
+    def has_delete_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
+        return False
+
+
+class ApiKeyAddForm(ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("team", "name")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "name", "team", "created_at", "last_used_at", "revoked")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("team",)
+    search_fields = ("=prefix", "name", "team__name")
+    raw_id_fields = ("team",)
+    ordering = ("-created_at", "-id")
+    actions = ("revoke_keys",)
+    # key_hash is never shown nor editable; the raw key exists only in the add response.
+    fields = ("team", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        return ("team", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("team", "name")
+        return self.fields
+
+    def get_form(
+        self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
+        if obj is None:
+            kwargs["form"] = ApiKeyAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(boolean=True, description="revoked", ordering="revoked_at")
+    def revoked(self, obj: ApiKey) -> bool:
+        return obj.revoked_at is not None
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: ModelForm, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])  # the only editable field of an existing key
+            return
+        key, raw = api_key_create(team=obj.team, name=obj.name)
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
+        obj._state.adding = False
+        obj._state.db = key._state.db
+        obj._raw_key = raw  # type: ignore[attr-defined]
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        raw = getattr(obj, "_raw_key", None)
+        if raw is not None:
+            # A message is shown on the next page and then dropped: the key is seen once.
+            messages.warning(request, KEY_CREATED.format(name=obj.name, team=obj.team, raw=raw))
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = already = 0
+        for key in queryset:
+            if key.revoked_at is not None:
+                already += 1
+                continue
+            api_key_revoke(key=key)
+            revoked += 1
+        if revoked:
+            self.message_user(request, KEYS_REVOKED.format(count=revoked), messages.SUCCESS)
+        if already:
+            self.message_user(request, KEYS_ALREADY_REVOKED.format(count=already), messages.INFO)

@@ -1,0 +1,257 @@
+"""Services of the webhooks app: the outbox fan-out, endpoints, test sends and resends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from sparkloop.exceptions import InvalidState, ServiceError
+from sparkloop.models import Team
+from subscribers.services import subscriber_create, subscriber_update
+from webhooks.addresses import URL_NOT_HTTPS, URL_PRIVATE
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.services import (
+    delivery_resend,
+    endpoint_create,
+    endpoint_delete,
+    endpoint_disable,
+    endpoint_secret_rotate,
+    endpoint_send_test,
+    endpoint_update,
+    event_record,
+)
+from webhooks.tasks import webhook_delivery_send_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _sent_ids(callbacks: list[Any]) -> list[int]:
+    """The delivery ids of captured `partial(task.delay, id)` on-commit callbacks."""
+    return [
+        cb.args[0]
+        for cb in callbacks
+        if getattr(cb, "func", None) == webhook_delivery_send_task.delay
+    ]
+
+
+class TestEventRecord:
+    def test_it_fans_out_to_each_subscribed_enabled_endpoint(
+        self, team: Team, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        wants = endpoint_create(
+            team=team, url="https://a.example.com/h", events={"new_referral": True}
+        )
+        endpoint_create(team=team, url="https://b.example.com/h", events={"new_referral": False})
+        endpoint_create(team=team, url="https://c.example.com/h")  # documented flag: null = off
+        disabled = endpoint_create(
+            team=team, url="https://d.example.com/h", events={"new_referral": True}
+        )
+        WebhookEndpoint.objects.filter(pk=disabled.pk).update(is_enabled=False)
+
+        with django_capture_on_commit_callbacks() as callbacks:
+            event = event_record(team=team, type="new_referral", payload={"referrer": {}})
+
+        delivery = WebhookDelivery.objects.get(event=event)
+        assert delivery.endpoint_id == wants.pk
+        assert (delivery.status, delivery.team_id) == (WebhookDelivery.Status.PENDING, team.pk)
+        assert _sent_ids(callbacks) == [delivery.pk]
+
+    def test_it_sends_extension_events_unless_turned_off(self, team: Team) -> None:
+        on = endpoint_create(team=team, url="https://a.example.com/h")
+        endpoint_create(team=team, url="https://b.example.com/h", events={"sync_subscriber": False})
+
+        event = event_record(team=team, type="sync_subscriber", payload={})
+
+        assert list(event.deliveries.values_list("endpoint_id", flat=True)) == [on.pk]
+
+    def test_it_never_reaches_another_teams_endpoints(self, team: Team, other_team: Team) -> None:
+        endpoint_create(team=other_team, url="https://a.example.com/h")
+
+        event = event_record(team=team, type="sync_subscriber", payload={})
+
+        assert not event.deliveries.exists()
+
+    def test_it_stores_type_first_and_drops_an_event_key(self, team: Team) -> None:
+        event = event_record(team=team, type="sync_subscriber", payload={"event": "x", "a": 1})
+
+        assert list(event.payload) == ["type", "a"]
+
+    def test_it_publishes_nothing_when_the_cause_rolls_back(
+        self, team: Team, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        endpoint_create(team=team, url="https://a.example.com/h")
+
+        def cause_that_fails() -> None:
+            with transaction.atomic():
+                event_record(team=team, type="sync_subscriber", payload={})
+                raise RuntimeError("the cause failed")
+
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
+            cause_that_fails()
+
+        assert _sent_ids(callbacks) == []
+        assert not Event.objects.filter(team=team).exists()
+
+    def test_subscriber_services_emit_sync_and_new_referral(self, team: Team) -> None:
+        endpoint_create(team=team, url="https://a.example.com/h", events={"new_referral": True})
+        referrer = subscriber_create(team=team, email="ref@example.com", status="confirmed")
+        friend = subscriber_create(
+            team=team, email="f@example.com", referrer_code=referrer.ref_code
+        )
+
+        subscriber_update(subscriber=friend, status="confirmed")
+
+        types = list(Event.objects.filter(team=team).order_by("id").values_list("type", flat=True))
+        assert types == ["sync_subscriber", "sync_subscriber", "new_referral", "sync_subscriber"]
+        new_referral = Event.objects.get(team=team, type="new_referral")
+        assert new_referral.payload["referrer"]["tot_referrals"] == 1
+        assert WebhookDelivery.objects.filter(team=team).count() == 4
+
+
+class TestEndpointCreate:
+    def test_it_creates_with_a_secret_and_default_flags(self, team: Team) -> None:
+        endpoint = endpoint_create(
+            team=team, url=" https://example.com/h ", events={"new_referral": True}
+        )
+
+        assert endpoint.url == "https://example.com/h"
+        assert endpoint.public_id.startswith("webhook_")
+        assert endpoint.secret.startswith("whsec_")
+        assert endpoint.events["new_referral"] is True
+        assert endpoint.events["reward_unlocked"] is None
+        assert endpoint.events["sync_subscriber"] is True
+
+    @pytest.mark.parametrize(
+        ("url", "error"),
+        [
+            ("http://example.com/h", URL_NOT_HTTPS),
+            ("ftp://example.com/h", URL_NOT_HTTPS),
+            ("https://127.0.0.1/h", URL_PRIVATE),
+            ("https://localhost/h", URL_PRIVATE),
+            ("https://10.1.2.3/h", URL_PRIVATE),
+            ("https://169.254.169.254/latest", URL_PRIVATE),
+            ("https://[::1]/h", URL_PRIVATE),
+        ],
+    )
+    def test_it_refuses_unsafe_urls(self, team: Team, url: str, error: str) -> None:
+        with pytest.raises(ServiceError) as exc:
+            endpoint_create(team=team, url=url)
+        assert exc.value.message == error
+
+    def test_it_allows_http_loopback_when_the_setting_allows(
+        self, team: Team, allow_private: Any
+    ) -> None:
+        endpoint = endpoint_create(team=team, url="http://127.0.0.1:8000/h")
+        assert endpoint.url == "http://127.0.0.1:8000/h"
+
+
+class TestEndpointUpdate:
+    def test_it_changes_only_the_given_fields(self, team: Team) -> None:
+        endpoint = endpoint_create(
+            team=team, url="https://a.example.com/h", events={"new_referral": True}
+        )
+
+        endpoint = endpoint_update(endpoint=endpoint, events={"reward_unlocked": True})
+
+        assert endpoint.url == "https://a.example.com/h"
+        assert endpoint.events["new_referral"] is True
+        assert endpoint.events["reward_unlocked"] is True
+
+    def test_it_revalidates_the_url(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        with pytest.raises(ServiceError, match="https://"):
+            endpoint_update(endpoint=endpoint, url="http://a.example.com/h")
+
+    def test_it_reenables_and_forgets_the_failures(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        endpoint_disable(endpoint_id=endpoint.pk, reason="test")
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=9)
+
+        endpoint = endpoint_update(endpoint=endpoint, enabled=True)
+
+        assert endpoint.is_enabled
+        assert (endpoint.disabled_reason, endpoint.consecutive_failures) == ("", 0)
+
+
+class TestEndpointOthers:
+    def test_delete_removes_its_deliveries(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        event_record(team=team, type="sync_subscriber", payload={})
+
+        endpoint_delete(endpoint=endpoint)
+
+        assert not WebhookDelivery.objects.filter(team=team).exists()
+
+    def test_rotate_keeps_the_old_secret_for_the_grace(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        old = endpoint.secret
+
+        endpoint = endpoint_secret_rotate(endpoint=endpoint, grace=timedelta(hours=2))
+
+        assert endpoint.secret != old
+        assert endpoint.previous_secret == old
+        assert endpoint.previous_secret_expires_at > timezone.now() + timedelta(minutes=119)
+
+    def test_disable_is_told_once(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+
+        assert endpoint_disable(endpoint_id=endpoint.pk, reason="r") is True
+        assert endpoint_disable(endpoint_id=endpoint.pk, reason="r") is False
+        assert Event.objects.filter(team=team, type="webhook_disabled").count() == 1
+
+    def test_send_test_delivers_to_that_endpoint_only(
+        self, team: Team, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        endpoint_create(team=team, url="https://b.example.com/h")
+
+        with django_capture_on_commit_callbacks() as callbacks:
+            delivery = endpoint_send_test(endpoint=endpoint)
+
+        assert delivery.endpoint_id == endpoint.pk
+        assert delivery.event.type == "webhook_test"
+        assert delivery.event.payload["webhook"]["uuid"] == endpoint.public_id
+        assert _sent_ids(callbacks) == [delivery.pk]
+
+    def test_send_test_refuses_a_disabled_endpoint(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        endpoint_disable(endpoint_id=endpoint.pk, reason="r")
+        endpoint.refresh_from_db()
+
+        with pytest.raises(InvalidState, match="is disabled"):
+            endpoint_send_test(endpoint=endpoint)
+
+
+class TestDeliveryResend:
+    def test_it_refuses_while_the_delivery_is_being_sent(self, team: Team) -> None:
+        endpoint_create(team=team, url="https://a.example.com/h")
+        event = event_record(team=team, type="sync_subscriber", payload={})
+        delivery = event.deliveries.get()
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.SENDING)
+
+        with pytest.raises(InvalidState, match="is being sent"):
+            delivery_resend(delivery=delivery)
+
+    def test_it_refuses_when_the_endpoint_is_disabled(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        delivery = event_record(team=team, type="sync_subscriber", payload={}).deliveries.get()
+        endpoint_disable(endpoint_id=endpoint.pk, reason="r")
+
+        with pytest.raises(InvalidState, match="is disabled"):
+            delivery_resend(delivery=delivery)
+
+    def test_it_publishes_on_commit(
+        self, team: Team, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        endpoint_create(team=team, url="https://a.example.com/h")
+        delivery = event_record(team=team, type="sync_subscriber", payload={}).deliveries.get()
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
+
+        with django_capture_on_commit_callbacks() as callbacks:
+            delivery_resend(delivery=delivery)
+
+        assert _sent_ids(callbacks) == [delivery.pk]
