@@ -239,3 +239,14 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": WEBHOOK_SWEEP_INTERVAL_SECONDS},
 }
+
+# --- Referral campaigns ---------------------------------------------------------------------
+# Holding-period campaigns: due referrals are verified (or rejected) by this beat job.
+REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS = env.int(
+    "REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS", default=15 * 60
+)
+CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
+    "task": "referrals.tasks.referral_holding_sweep_task",
+    "schedule": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS,
+    "options": {"expires": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS},
+}

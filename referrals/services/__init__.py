@@ -15,6 +15,7 @@ from referrals.services.campaigns import (
 from referrals.services.referrals import (
     referral_approve,
     referral_holding_settle,
+    referral_holding_sweep,
     referral_reject,
     referral_subscriber_confirmed,
     referral_subscriber_created,
@@ -36,6 +37,7 @@ __all__ = [
     "membership_delete",
     "referral_approve",
     "referral_holding_settle",
+    "referral_holding_sweep",
     "referral_reject",
     "referral_subscriber_confirmed",
     "referral_subscriber_created",

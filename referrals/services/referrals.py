@@ -327,3 +327,23 @@ def referral_holding_settle(*, referral_id: int, now: datetime | None = None) ->
         _reject(referred, referral, "holding-period")
         return Referral.Status.REJECTED
     return None
+
+
+def referral_holding_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Settle holding-period referrals that are due (beat job). Returns how many settled.
+
+    Only referrals whose referred subscriber has decided (confirmed or unsubscribed) are
+    taken; each is settled in its own transaction, idempotently.
+    """
+    now = now or timezone.now()
+    due = (
+        Referral.objects.filter(
+            status=Referral.Status.PENDING,
+            flagged=False,
+            verify_after__lte=now,
+            referred__status__in=[Subscriber.Status.CONFIRMED, Subscriber.Status.UNSUBSCRIBED],
+        )
+        .order_by("verify_after")
+        .values_list("pk", flat=True)[:batch]
+    )
+    return sum(1 for pk in list(due) if referral_holding_settle(referral_id=pk, now=now))
