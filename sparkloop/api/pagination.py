@@ -56,7 +56,10 @@ def paginate(
     `total` is a maintained count (or a callable giving it) so that no request pays an
     unbounded COUNT(*); without it the queryset is counted.
     Deep pages use a deferred join: the OFFSET walks an index-only scan of primary keys,
-    then only the page's rows are fetched whole.
+    then only the page's rows are fetched whole. Pages in the back half are read from the
+    other end (the reversed order, a backward scan of the same index), so the OFFSET walked
+    is never more than half the list: the last page of a million rows costs what the first
+    does. That relies on `count` being exact, as the maintained totals are.
     """
     page = _positive_int(request.query_params.get("page"), 1, PAGE_INVALID)
     per_page = min(
@@ -73,7 +76,19 @@ def paginate(
     if offset >= count:
         items: list[Any] = []
     else:
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page])
+        ids = _page_ids(queryset, offset=offset, limit=min(per_page, count - offset), count=count)
         by_id = {obj.pk: obj for obj in queryset.order_by().filter(pk__in=ids)}
         items = [by_id[pk] for pk in ids if pk in by_id]
     return Page(page=page, per_page=per_page, total=count, items=items)
+
+
+def _page_ids(queryset: QuerySet[Any], *, offset: int, limit: int, count: int) -> list[Any]:
+    """Primary keys of rows offset … offset+limit-1 of `queryset`'s `count` rows, in order."""
+    pks = queryset.values_list("pk", flat=True)
+    from_end = count - offset - limit  # rows after this page
+    if from_end >= offset:
+        return list(pks[offset : offset + limit])
+    # The same rows, counted from the end in the reversed order, then put back in order.
+    ids = list(pks.reverse()[from_end : from_end + limit])
+    ids.reverse()
+    return ids
