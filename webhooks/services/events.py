@@ -19,7 +19,9 @@ def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
     from webhooks.tasks import webhook_delivery_send_task
 
     for delivery_id in delivery_ids:
-        transaction.on_commit(partial(webhook_delivery_send_task.delay, delivery_id))
+        # robust: a broker outage must not turn a committed change into an error for the
+        # caller; the row is committed, and the sweeper publishes it again (enqueued_at).
+        transaction.on_commit(partial(webhook_delivery_send_task.delay, delivery_id), robust=True)
 
 
 def deliveries_create(*, event: Event, endpoints: list[WebhookEndpoint]) -> list[WebhookDelivery]:
