@@ -180,7 +180,7 @@ class RewardAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                free=Count("coupons", filter=Q(coupons__grant__isnull=True)),
+                free=Count("coupons", filter=Q(coupons__handed_out_at__isnull=True)),
                 total=Count("coupons"),
             )
         )

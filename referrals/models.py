@@ -273,13 +273,20 @@ class RewardCoupon(models.Model):
     grant = models.OneToOneField(
         RewardGrant, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon"
     )
+    # Set when handed out; stays set when the grant is erased with its subscriber, so that
+    # a code is never handed out twice.
+    handed_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["reward", "code"], name="uniq_coupon_reward_code")
         ]
         indexes = [
-            models.Index(fields=["reward", "id"], name="coupon_free_idx", condition=Q(grant=None))
+            models.Index(
+                fields=["reward", "id"],
+                name="coupon_unused_idx",
+                condition=Q(handed_out_at=None),
+            )
         ]
 
     def __str__(self) -> str:

@@ -23,13 +23,14 @@ def _coupon_take(grant: RewardGrant) -> None:
     # different codes instead of queueing on the first free one.
     coupon = (
         RewardCoupon.objects.select_for_update(skip_locked=True)
-        .filter(reward_id=grant.reward_id, grant__isnull=True)
+        .filter(reward_id=grant.reward_id, handed_out_at__isnull=True)
         .order_by("id")
         .first()
     )
     if coupon is not None:
         coupon.grant = grant
-        coupon.save(update_fields=["grant"])
+        coupon.handed_out_at = timezone.now()
+        coupon.save(update_fields=["grant", "handed_out_at"])
         grant.coupon_code = coupon.code
 
 

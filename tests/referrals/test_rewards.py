@@ -180,3 +180,15 @@ def test_a_campaign_without_screening_counts_everything(team: Team) -> None:
     referrer = member_of(campaign, team, email="john@example.com")
     confirm(refer(team, referrer, "john+2@example.com"))
     assert RewardGrant.objects.filter(campaign=campaign).count() == 1
+
+
+def test_a_coupon_is_never_handed_out_again_after_its_holder_is_erased(team: Team) -> None:
+    campaign = campaign_with_rewards(
+        team, {"name": "Discount", "referrals": 1, "coupon_codes": ["AAA", "BBB"]}
+    )
+    first = member_of(campaign, team, email="ref0@example.com")
+    confirm(refer(team, first, "friend0@example.com"))
+    subscriber_delete(subscriber=first)
+    second = member_of(campaign, team, email="ref1@example.com")
+    confirm(refer(team, second, "friend1@example.com"))
+    assert RewardGrant.objects.get(subscriber=second).coupon_code == "BBB"
