@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "django_filters",
     "django_celery_beat",
     "oauth2_provider",
@@ -140,12 +141,31 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["sparkloop.api.renderers.JSONUTF8Renderer"],
     "EXCEPTION_HANDLER": "sparkloop.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["sparkloop.api.throttling.TeamRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "sparkloop.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": None,
     "URL_FORMAT_OVERRIDE": None,
 }
 # The default tier's limit, "requests/seconds" (tiers: sparkloop/api/throttling.py).
 RATE_LIMIT_DEFAULT = env.str("RATE_LIMIT_DEFAULT", default="120/60")
+# OpenAPI at /v2/schema, Swagger UI at /v2/docs, Redoc at /v2/redoc (sparkloop/api/schema.py).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Newsletter referrals API (SparkLoop API v2 compatible)",
+    "DESCRIPTION": (
+        "Served under `/v2/` and, identically, `/api/v2/`. Authenticate with `X-Api-Key` or "
+        "an OAuth 2.0 `Authorization: Bearer` token (limited to its scopes). Errors are "
+        '`{"error": "<one sentence>"}`. Every response carries rate-limit headers.'
+    ),
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/v2",
+    "PREPROCESSING_HOOKS": ["sparkloop.api.schema.v2_paths_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sparkloop.api.schema.add_header_components",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

@@ -10,6 +10,7 @@ api_v2 = [
     path("", include("webhooks.urls")),
     path("", include("referrals.urls")),
     path("", include("sparkloop.oauth.api_urls")),
+    path("", include("sparkloop.api.openapi")),  # /v2/schema, /v2/docs, /v2/redoc
 ]
 
 urlpatterns = [
