@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -21,6 +22,15 @@ from sparkloop.oauth.services import application_create
 
 REDIRECT_URI = "https://partner.example/callback"
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashers(settings: Any) -> None:
+    """Client secrets and passwords are hashed like passwords: a fast hasher keeps tests quick.
+
+    Import it into a test module to use it there (it is autouse).
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_app(
