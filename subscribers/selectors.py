@@ -42,8 +42,11 @@ def subscriber_lookup(*, team: Team, identifier: str) -> Subscriber | None:
     """The team's subscriber whose uuid or email (any case) is `identifier`, if any."""
     identifier = identifier.strip()
     if "@" in identifier:
-        return Subscriber.objects.filter(team=team, email_normalized=identifier.lower()).first()
-    return Subscriber.objects.filter(team=team, public_id=identifier).first()
+        qs = Subscriber.objects.filter(team=team, email_normalized=identifier.lower())
+    else:
+        qs = Subscriber.objects.filter(team=team, public_id=identifier)
+    # Both are unique: a plain LIMIT 1, without the ORDER BY that `.first()` adds.
+    return next(iter(qs[:1]), None)
 
 
 def subscriber_get(*, team: Team, identifier: str) -> Subscriber:

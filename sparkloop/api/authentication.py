@@ -36,10 +36,14 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = raw.strip()
         if not raw:
             raise exceptions.AuthenticationFailed(API_KEY_MISSING)
-        key = (
-            ApiKey.objects.select_related("team")
-            .filter(key_hash=hash_api_key(raw), revoked_at__isnull=True)
-            .first()
+        # key_hash is unique: a plain LIMIT 1, without the ORDER BY that `.first()` adds.
+        key = next(
+            iter(
+                ApiKey.objects.select_related("team")
+                .filter(key_hash=hash_api_key(raw), revoked_at__isnull=True)
+                .order_by()[:1]
+            ),
+            None,
         )
         if key is None:
             raise exceptions.AuthenticationFailed(USER_NOT_FOUND)

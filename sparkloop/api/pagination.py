@@ -14,6 +14,9 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 PAGE_INVALID = "Page must be a positive integer"
 PER_PAGE_INVALID = "Per page must be a positive integer"
+# Skipping fewer rows than this, a page is read whole in one query; skipping more, by a
+# deferred join (the primary keys from an index-only scan, then only the page's rows).
+DEFERRED_JOIN_FROM = 200
 
 M = TypeVar("M")
 
@@ -56,10 +59,11 @@ def paginate(
     `total` is a maintained count (or a callable giving it) so that no request pays an
     unbounded COUNT(*); without it the queryset is counted.
     Deep pages use a deferred join: the OFFSET walks an index-only scan of primary keys,
-    then only the page's rows are fetched whole. Pages in the back half are read from the
-    other end (the reversed order, a backward scan of the same index), so the OFFSET walked
-    is never more than half the list: the last page of a million rows costs what the first
-    does. That relies on `count` being exact, as the maintained totals are.
+    then only the page's rows are fetched whole (shallow pages take one query). Pages in the
+    back half are read from the other end (the reversed order, a backward scan of the same
+    index), so the OFFSET walked is never more than half the list: the last page of a
+    million rows costs what the first does. That relies on `count` being exact, as the
+    maintained totals are.
     """
     page = _positive_int(request.query_params.get("page"), 1, PAGE_INVALID)
     per_page = min(
@@ -73,22 +77,27 @@ def paginate(
     else:
         count = total
     offset = (page - 1) * per_page
-    if offset >= count:
-        items: list[Any] = []
-    else:
-        ids = _page_ids(queryset, offset=offset, limit=min(per_page, count - offset), count=count)
-        by_id = {obj.pk: obj for obj in queryset.order_by().filter(pk__in=ids)}
-        items = [by_id[pk] for pk in ids if pk in by_id]
+    items: list[Any] = []
+    if offset < count:
+        items = _page_items(
+            queryset, offset=offset, limit=min(per_page, count - offset), count=count
+        )
     return Page(page=page, per_page=per_page, total=count, items=items)
 
 
-def _page_ids(queryset: QuerySet[Any], *, offset: int, limit: int, count: int) -> list[Any]:
-    """Primary keys of rows offset … offset+limit-1 of `queryset`'s `count` rows, in order."""
-    pks = queryset.values_list("pk", flat=True)
+def _page_items(queryset: QuerySet[Any], *, offset: int, limit: int, count: int) -> list[Any]:
+    """Rows offset … offset+limit-1 of `queryset`'s `count` rows, in its order."""
     from_end = count - offset - limit  # rows after this page
-    if from_end >= offset:
-        return list(pks[offset : offset + limit])
-    # The same rows, counted from the end in the reversed order, then put back in order.
-    ids = list(pks.reverse()[from_end : from_end + limit])
-    ids.reverse()
-    return ids
+    backwards = from_end < offset
+    if backwards:
+        # Nearer the end: the same rows, counted from the end in the reversed order.
+        queryset, offset = queryset.reverse(), from_end
+    if offset < DEFERRED_JOIN_FROM:
+        items = list(queryset[offset : offset + limit])
+    else:
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        by_id = {obj.pk: obj for obj in queryset.order_by().filter(pk__in=ids)}
+        items = [by_id[pk] for pk in ids if pk in by_id]
+    if backwards:
+        items.reverse()
+    return items

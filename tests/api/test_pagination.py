@@ -8,12 +8,20 @@ import pytest
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from sparkloop.api import pagination
 from sparkloop.api.pagination import paginate
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(params=["one query", "deferred join"], autouse=True)
+def _both_ways(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with shallow pages read whole and with every page by deferred join."""
+    if request.param == "deferred join":
+        monkeypatch.setattr(pagination, "DEFERRED_JOIN_FROM", 0)
 
 
 @pytest.fixture
