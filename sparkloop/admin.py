@@ -51,7 +51,8 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         if self.known_count is not None:
             return max(self.known_count, 0)
-        return min(self.object_list[: self.cap + 1].count(), self.cap)
+        # Without ORDER BY the database may stop at the first cap + 1 rows it finds.
+        return min(self.object_list.order_by()[: self.cap + 1].count(), self.cap)
 
 
 def _subscriber_total() -> Coalesce:

@@ -276,6 +276,15 @@ class SubscriberAdmin(admin.ModelAdmin):
             subscriber_update(subscriber=obj, **changes)
             obj.refresh_from_db()
 
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        # The delete service erases a subscriber with what hangs off it (events, referral
+        # records), as the API's DELETE does. That those rows are read-only on their own
+        # admin pages must not stop staff who may delete the subscriber itself.
+        return deleted, model_count, set(), protected
+
     def delete_model(self, request: HttpRequest, obj: Subscriber) -> None:
         subscriber_delete(subscriber=obj)
 

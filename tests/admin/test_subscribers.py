@@ -333,6 +333,8 @@ class TestDelete:
         self, admin_client: Client, team: Team, world: dict[str, Subscriber]
     ) -> None:
         advocate = world["advocate"]
+        # Its events can't be deleted on their own admin page; they go with the subscriber.
+        subscriber_event_create(subscriber=advocate, value=Decimal("5"))
         confirm = admin_client.get(url("delete", advocate.pk))
         assert confirm.status_code == 200
 
@@ -340,6 +342,7 @@ class TestDelete:
 
         assert response.status_code == 302
         assert not Subscriber.objects.filter(pk=advocate.pk).exists()
+        assert not SubscriberEvent.objects.exists()
         assert counters(team) == (4, 2, 0)
         world["pending"].refresh_from_db()
         assert world["pending"].referrer_id is None
