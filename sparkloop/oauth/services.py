@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 
+from sparkloop.api.fields import iso_z
 from sparkloop.models import Team
 from sparkloop.oauth.models import AccessToken, Application, Connection, Grant, RefreshToken
 from webhooks.services import event_record
@@ -47,7 +48,7 @@ def connection_record(
                 "app_name": application.name,
                 "client_id": application.client_id,
                 "scopes": connection.scope.split(),
-                "connected_at": connection.connected_at.isoformat(),
+                "connected_at": iso_z(connection.connected_at),
             },
         )
     return connection

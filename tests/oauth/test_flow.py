@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -24,7 +25,7 @@ from tests.oauth.helpers import (
     make_member,
     pkce_pair,
 )
-from webhooks.models import Event
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 SCOPES = "read:subscribers write:subscribers"
 
@@ -100,6 +101,23 @@ class TestAuthorizationCodeFlow:
         assert event.payload["client_id"] == app.client_id
         assert event.payload["connection_id"] == connection.public_id
         assert sorted(event.payload["scopes"]) == sorted(SCOPES.split())
+        assert event.payload["connected_at"].endswith("Z")
+
+    def test_it_delivers_app_connected_to_the_teams_webhooks(
+        self, team: Team, other_team: Team, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        endpoint = WebhookEndpoint.objects.create(team=team, url="https://hooks.example/in")
+        WebhookEndpoint.objects.create(team=other_team, url="https://hooks.example/other")
+        app, _ = make_app()
+        browser = logged_in(make_member(team))
+
+        with django_capture_on_commit_callbacks() as callbacks:
+            consent(browser, app, scope=SCOPES)
+
+        delivery = WebhookDelivery.objects.get()
+        assert delivery.endpoint == endpoint
+        assert delivery.event.type == "app.connected"
+        assert callbacks  # its send task is enqueued when the consent commits
 
     def test_it_lets_a_member_of_several_teams_pick_the_one_the_app_acts_for(
         self, team: Team, other_team: Team
