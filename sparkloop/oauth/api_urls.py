@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sparkloop.api.routers import OptionalSlashRouter
+from sparkloop.oauth import openapi  # noqa: F401 (describes the viewsets in the schema)
 from sparkloop.oauth.views import ApplicationViewSet, ConnectionViewSet
 
 router = OptionalSlashRouter()

@@ -55,8 +55,7 @@ class ApplicationCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255)
     grant_type = serializers.ChoiceField(choices=list(GRANT_TYPES))
     client_type = serializers.ChoiceField(
-        choices=[Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC],
-        default=Application.CLIENT_CONFIDENTIAL,
+        choices=Application.CLIENT_TYPES, default=Application.CLIENT_CONFIDENTIAL
     )
     redirect_uris = serializers.ListField(
         child=serializers.URLField(max_length=1000), default=list, max_length=20

@@ -23,6 +23,7 @@ from sparkloop.oauth.serializers import (
 )
 
 NO_TEAM = "Your account does not act for any team, so it cannot connect apps."
+BAD_CONSENT = "This authorization request is no longer valid: start again from the app."
 
 
 class TeamLoginView(LoginView):
@@ -72,6 +73,13 @@ class ConsentView(AuthorizationView):
             (scope, all_scopes.get(scope, scope)) for scope in context.get("scopes", [])
         ]
         return context
+
+    def form_invalid(self, form: ConsentForm) -> HttpResponse:
+        # Only a tampered or stale form gets here (a team not the person's, missing fields):
+        # the page can't be shown again without the original request, so say so.
+        return self.render_to_response(
+            {"error": {"error": "invalid_request", "description": BAD_CONSENT}}, status=400
+        )
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
         self.team = form.chosen_team()

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from sparkloop.models import Team
-from sparkloop.oauth.models import AccessToken, Connection, Grant
+from sparkloop.oauth.models import AccessToken, Application, Connection, Grant
 from subscribers.services import subscriber_create
 from tests.oauth.helpers import (
     PASSWORD,
@@ -145,7 +145,8 @@ class TestAuthorizationCodeFlow:
 
         _, response = consent(browser, app, scope=SCOPES, team=other_team)
 
-        assert response.status_code == 200  # the form again, with its error
+        assert response.status_code == 400
+        assert "no longer valid" in response.content.decode()
         assert Grant.objects.count() == 0
         assert not Connection.objects.exists()
 
@@ -232,3 +233,25 @@ def test_consent_page_escapes_the_app_name(team: Team) -> None:
     page = browser.get(authorize_url(app, scope=SCOPES, challenge=pkce_pair()[1]))
 
     assert "<script>alert(1)</script>" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_public_client_exchanges_its_code_with_pkce_alone(team: Team) -> None:
+    app, _ = make_app()
+    Application.objects.filter(pk=app.pk).update(client_type=Application.CLIENT_PUBLIC)
+    browser = logged_in(make_member(team))
+    verifier, response = consent(browser, app, scope=SCOPES)
+
+    token = Client().post(
+        "/oauth/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code_from(response),
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+            "client_id": app.client_id,
+        },
+    )
+
+    assert token.status_code == 200, token.content
+    assert bearer(token.json()["access_token"]).get("/v2/subscribers").status_code == 200
