@@ -227,3 +227,10 @@ def test_staff_without_login_are_sent_to_the_login_page(client: Client, db: None
     response = client.get(team_url("changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_index_and_the_team_picker_popup_load(admin_client: Client, team: Team) -> None:
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+    popup = admin_client.get(team_url("changelist"), {"_to_field": "id", "_popup": "1"})
+    assert popup.status_code == 200
+    assert list(popup.context["cl"].result_list) == [team]
