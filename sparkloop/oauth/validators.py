@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request as OAuthRequest
 
@@ -74,10 +75,14 @@ class TeamOAuth2Validator(OAuth2Validator):
         team = getattr(request, "team", None)
         if team is None:  # only the consent view issues codes, and it always picks a team
             raise ValueError("an authorization code needs a team")
-        grant: Grant = super()._create_authorization_code(request, code, expires)
-        Grant.objects.filter(pk=grant.pk).update(team=team)
-        grant.team = team
-        connection_record(team=team, application=request.client, scope=grant.scope, consented=True)
+        # The code, the connection and its app.connected event: all or nothing.
+        with transaction.atomic():
+            grant: Grant = super()._create_authorization_code(request, code, expires)
+            Grant.objects.filter(pk=grant.pk).update(team=team)
+            grant.team = team
+            connection_record(
+                team=team, application=request.client, scope=grant.scope, consented=True
+            )
         return grant
 
     def _create_access_token(
