@@ -222,6 +222,10 @@ def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
 
 def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
     """Before a subscriber is erased: correct its referrers' and its campaigns' counters."""
+    # List totals (all, referrals, advocates) first, then the referrers' memberships: the
+    # same order in which creates touch the sharded counters, so the two cannot deadlock.
+    for membership in CampaignMembership.objects.filter(subscriber=subscriber):
+        membership_counters_leave(membership)
     received = Referral.objects.filter(referred=subscriber, referrer__isnull=False).exclude(
         status=Referral.Status.REJECTED
     )
@@ -232,8 +236,6 @@ def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
             made=-1,
             verified=-1 if referral.status == Referral.Status.VERIFIED else 0,
         )
-    for membership in CampaignMembership.objects.filter(subscriber=subscriber):
-        membership_counters_leave(membership)
 
 
 def _lock_referred(referral: Referral) -> tuple[Subscriber, Referral]:

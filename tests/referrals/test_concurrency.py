@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from referrals.models import CampaignMembership, RewardGrant
-from referrals.services import reward_create
+from referrals.services import campaign_create, reward_create
+from sparkloop.counters import counter_get
 from sparkloop.models import Team
+from sparkloop.services import api_key_create
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_update
 from tests.referrals.helpers import configure, default_campaign, refer
@@ -69,3 +73,37 @@ def test_concurrent_verifications_unlock_each_reward_exactly_once(team: Team) ->
     # Each verification saw its own count: 1..100, every value exactly once.
     counts = sorted(e.payload["referrer"]["tot_referrals"] for e in new_referrals)
     assert counts == list(range(1, THREADS + 1))
+
+
+def test_concurrent_adds_of_one_member_make_one_membership(team: Team) -> None:
+    campaign = campaign_create(team=team, name="Other")
+    subscriber_create(team=team, email="a@example.com")
+    _, key = api_key_create(team=team)
+    barrier = threading.Barrier(20)
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def add() -> None:
+        client = APIClient()
+        client.credentials(HTTP_X_API_KEY=key)
+        barrier.wait()
+        try:
+            response = client.post(
+                f"/v2/campaigns/{campaign.public_id}/campaign_memberships",
+                {"subscriber_uuid": "a@example.com"},
+                format="json",
+            )
+        finally:
+            connection.close()
+        with lock:
+            statuses[response.status_code] += 1
+
+    threads = [threading.Thread(target=add) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == Counter({201: 1, 400: 19})
+    assert CampaignMembership.objects.filter(campaign=campaign).count() == 1
+    assert counter_get(team=team, name=f"campaign.{campaign.pk}.all") == 1
