@@ -256,6 +256,8 @@ WEBHOOK_STUCK_AFTER_SECONDS = env.int(
     "WEBHOOK_STUCK_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
 )
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
+# The sweeper publishes nothing while this many send tasks already wait in the queue.
+WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = env.int("WEBHOOK_SWEEP_MAX_QUEUE_DEPTH", default=2000)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "webhooks.tasks.webhook_delivery_sweep_task",
     "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,

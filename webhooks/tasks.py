@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+
+from celery import current_app, shared_task
 from django.conf import settings
+from kombu.exceptions import ChannelError
 
 from webhooks import services
+
+logger = logging.getLogger(__name__)
 
 
 # acks_late + reject_on_worker_lost (global settings): a killed worker's message comes back,
@@ -15,6 +20,24 @@ def webhook_delivery_send_task(delivery_id: int) -> None:
     services.delivery_send(delivery_id=delivery_id)
 
 
+def webhook_queue_depth() -> int | None:
+    """Messages waiting in the delivery queue (any kombu broker), or None if unknown."""
+    try:
+        with current_app.connection_for_write() as conn:
+            try:
+                declared = conn.default_channel.queue_declare(
+                    queue=settings.WEBHOOK_QUEUE, passive=True
+                )
+            except ChannelError:  # no such queue yet (Redis: an empty list does not exist)
+                return 0
+            return int(declared.message_count)
+    except Exception:  # a broker that can't tell: sweep as if the queue were empty
+        logger.warning("webhook sweep: the delivery queue's depth is unknown", exc_info=True)
+        return None
+
+
 @shared_task(ignore_result=True)
 def webhook_delivery_sweep_task() -> None:
-    services.delivery_sweep()
+    depth = webhook_queue_depth() or 0
+    room = int(settings.WEBHOOK_SWEEP_MAX_QUEUE_DEPTH) - depth
+    services.delivery_sweep(publish_limit=room)

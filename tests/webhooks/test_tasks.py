@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -145,3 +146,31 @@ def test_the_beat_schedule_runs_the_sweeper(settings: Any) -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["webhooks-sweep"]
     assert entry["task"] == webhook_delivery_sweep_task.name
     assert entry["schedule"] <= 10
+
+
+def test_sweep_publishes_nothing_while_the_queue_is_full(
+    team: Team, endpoint: WebhookEndpoint, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = 0  # the queue counts as full
+    delivery = record_sync(team)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(enqueued_at=None)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        webhook_delivery_sweep_task()
+
+    assert _sent_ids(callbacks) == []
+
+
+def test_the_queue_depth_is_read_from_the_broker(settings: Any) -> None:
+    from sparkloop.celery import app
+    from webhooks.tasks import webhook_queue_depth
+
+    settings.WEBHOOK_QUEUE = f"test_depth_{uuid.uuid4().hex[:8]}"
+    assert webhook_queue_depth() == 0
+    try:
+        for _ in range(3):
+            webhook_delivery_send_task.apply_async(args=[0], queue=settings.WEBHOOK_QUEUE)
+        assert webhook_queue_depth() == 3
+    finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(settings.WEBHOOK_QUEUE)

@@ -355,13 +355,15 @@ def _stuck_after() -> timedelta:
     return timedelta(seconds=int(settings.WEBHOOK_STUCK_AFTER_SECONDS))
 
 
-def delivery_sweep(*, batch_size: int = 2000) -> dict[str, int]:
+def delivery_sweep(*, batch_size: int = 2000, publish_limit: int | None = None) -> dict[str, int]:
     """Recover deliveries stuck in SENDING and publish due ones whose message is missing.
 
     Stuck: claimed longer ago than the hard time limit allows (the worker died); the attempt
     is recorded as `worker_lost` and the delivery is due again at once. Due: PENDING rows
     whose next_attempt_at has come and that have no recent message (a retry, or a message
-    lost with a broker or a killed worker). Returns counts, for logs and tests.
+    lost with a broker or a killed worker), at most `publish_limit` of them: the caller
+    passes the room left in the broker queue, so that a backlog is not multiplied by
+    republishing rows whose message is merely waiting in it. Returns counts.
     """
     now = timezone.now()
     Status = WebhookDelivery.Status
@@ -392,6 +394,8 @@ def delivery_sweep(*, batch_size: int = 2000) -> dict[str, int]:
                 )
                 recovered += 1
 
+    if publish_limit is None:
+        publish_limit = batch_size
     requeue_before = now - timedelta(seconds=int(settings.WEBHOOK_REQUEUE_AFTER_SECONDS))
     with transaction.atomic():
         _relaxed_commit()
@@ -402,7 +406,7 @@ def delivery_sweep(*, batch_size: int = 2000) -> dict[str, int]:
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
             .order_by("next_attempt_at")
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:batch_size]
+            .values_list("pk", flat=True)[: min(batch_size, max(publish_limit, 0))]
         )
         if due:
             WebhookDelivery.objects.filter(pk__in=due).update(enqueued_at=now)
