@@ -113,6 +113,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Messages live server-side: the admin shows a new API key once through one.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Without `collectstatic` (make run), whitenoise finds the files in the apps themselves

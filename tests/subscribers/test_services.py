@@ -38,7 +38,8 @@ def test_subscriber_create_draws_a_new_ref_code_on_collision(
     first = subscriber_create(team=team, email="a@example.com")
     codes = iter([first.ref_code, "feedbeef"])
     # Force the one-in-four-billion collision: the first draw repeats an existing code.
-    monkeypatch.setattr(Subscriber._meta.get_field("ref_code"), "default", lambda: next(codes))
+    # (Field caches its default callable in `_get_default`.)
+    monkeypatch.setattr(Subscriber._meta.get_field("ref_code"), "_get_default", lambda: next(codes))
     monkeypatch.setattr("subscribers.services.new_ref_code", lambda: next(codes))
     second = subscriber_create(team=team, email="b@example.com")
     assert Subscriber.objects.get(pk=second.pk).ref_code == "feedbeef"
