@@ -15,7 +15,15 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from referrals import services
-from referrals.models import BlocklistEntry, Campaign, Referral, Reward, RewardCoupon, RewardGrant
+from referrals.models import (
+    BlocklistEntry,
+    Campaign,
+    Referral,
+    ReferralReview,
+    Reward,
+    RewardCoupon,
+    RewardGrant,
+)
 from sparkloop.admin import CappedCountPaginator
 from sparkloop.exceptions import ServiceError
 
@@ -271,6 +279,16 @@ class ReferralAdmin(admin.ModelAdmin):
         )
 
 
+class ReferralReviewAdmin(ReferralAdmin):
+    """Only what waits for a decision: flagged and pending, oldest first."""
+
+    list_filter = ("campaign__verification",)
+    ordering = ("created_at", "id")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
+        return super().get_queryset(request).filter(status=Referral.Status.PENDING, flagged=True)
+
+
 class RewardGrantAdmin(admin.ModelAdmin):
     list_display = (
         "public_id",
@@ -353,5 +371,6 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
 admin.site.register(Campaign, CampaignAdmin)
 admin.site.register(Reward, RewardAdmin)
 admin.site.register(Referral, ReferralAdmin)
+admin.site.register(ReferralReview, ReferralReviewAdmin)
 admin.site.register(RewardGrant, RewardGrantAdmin)
 admin.site.register(BlocklistEntry, BlocklistEntryAdmin)

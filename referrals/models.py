@@ -317,3 +317,12 @@ class BlocklistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.pattern}"
+
+
+class ReferralReview(Referral):
+    """The admin's review queue: flagged referrals still pending."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "referral to review"
+        verbose_name_plural = "review queue"

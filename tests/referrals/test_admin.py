@@ -104,3 +104,23 @@ def test_staff_approve_and_redeem_rewards(admin_client: Client, team: Team) -> N
     grant.refresh_from_db()
     assert (grant.status, grant.decided_by) == ("redeemed", "staff")
     assert Event.objects.filter(type="reward_redeemed").count() == 1
+
+
+def test_the_review_queue_lists_only_flagged_pending_referrals(
+    admin_client: Client, team: Team
+) -> None:
+    referrer = subscriber_create(team=team, email="john@example.com")
+    flagged = refer(team, referrer, "john+1@example.com")
+    refer(team, referrer, "mary@example.com")
+    decided = refer(team, referrer, "x@mailinator.com")
+    response = admin_client.get("/admin/referrals/referralreview/")
+    assert response.status_code == 200
+    assert [r.referred for r in response.context["cl"].result_list] == [flagged, decided]
+    target = Referral.objects.get(referred=decided).pk
+    admin_client.post(
+        "/admin/referrals/referralreview/",
+        {"action": "reject_referrals", "_selected_action": [target]},
+    )
+    response = admin_client.get("/admin/referrals/referralreview/")
+    assert [r.referred for r in response.context["cl"].result_list] == [flagged]
+    assert "Same email domain and local part as the referrer" in response.content.decode()
