@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from referrals.services.campaigns import (
+    ALREADY_MEMBER,
     blocklist_entry_create,
     campaign_create,
     campaign_default,
@@ -26,6 +27,7 @@ from referrals.services.referrals import (
 from referrals.services.rewards import grant_approve, grant_redeem, grant_reject
 
 __all__ = [
+    "ALREADY_MEMBER",
     "blocklist_entry_create",
     "campaign_create",
     "campaign_default",
