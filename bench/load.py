@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,39 @@ def http(url: str, key: str | None = None) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read() or b"null")
 
 
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+# Whose CPU time is counted per request: gunicorn's workers and the database's backends.
+WATCH: dict[str, Any] = {"master": 0, "db": ""}
+
+
+def _cpu_ticks() -> dict[str, dict[int, int]]:
+    """utime + stime (clock ticks) of the gunicorn workers and of the bench database backends.
+
+    On a machine shared with other work, CPU time per request is a steadier figure than
+    requests per second: waiting for a CPU inflates latency, not (much) CPU time.
+    """
+    ticks: dict[str, dict[int, int]] = {"web": {}, "db": {}}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = int(fields[11]) + int(fields[12])
+        if int(fields[1]) == WATCH["master"]:
+            ticks["web"][int(entry.name)] = cpu
+        elif cmdline.startswith("postgres: ") and f" {WATCH['db']} " in cmdline:
+            ticks["db"][int(entry.name)] = cpu
+    return ticks
+
+
+def _cpu_ms(before: dict[int, int], after: dict[int, int]) -> float:
+    return sum(v - before.get(pid, 0) for pid, v in after.items()) * TICK_MS
+
+
 def wrk(
     base: str, script: str, *, threads: int, connections: int, duration: int, tmp: Path
 ) -> dict[str, Any]:
@@ -110,11 +144,16 @@ def wrk(
         str(path),
         base,
     ]
+    before = _cpu_ticks()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    after = _cpu_ticks()
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(v for k, v in result.items() if k.startswith("errors_"))
+    done = max(result["requests"], 1)
+    result["web_cpu_ms"] = _cpu_ms(before["web"], after["web"]) / done
+    result["db_cpu_ms"] = _cpu_ms(before["db"], after["db"]) / done
     result["cmd"] = " ".join(cmd[:-3]) + f" -s {path.name} {base}"
     return result
 
@@ -188,6 +227,8 @@ def summarize(label: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": statistics.median(r["p99"] for r in runs) / 1000,
         "requests": sum(r["requests"] for r in runs),
         "errors": sum(r["errors"] for r in runs),
+        "web_cpu_ms": statistics.median(r["web_cpu_ms"] for r in runs),
+        "db_cpu_ms": statistics.median(r["db_cpu_ms"] for r in runs),
         "cmd": runs[0]["cmd"],
     }
 
@@ -212,6 +253,8 @@ def main() -> None:
     results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "uptime_start": uptime()}
     print(results["uptime_start"], flush=True)
     proc = start_gunicorn(args.port, args.workers)
+    WATCH["master"] = proc.pid
+    WATCH["db"] = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
     try:
         wait_ready(base, proc)
         check_answers(base, info)
@@ -282,12 +325,15 @@ def report(results: dict[str, Any]) -> None:
         return (
             f"  {r['label']:<42} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.2f} ms"
             f"  p90 {r['p90_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}"
+            f"  CPU/request web {r['web_cpu_ms']:.2f} ms + db {r['db_cpu_ms']:.2f} ms"
             f"  runs {r['rps_runs']}"
         )
 
     if "P1" in results:
         p1 = results["P1"]
-        print(f"P1 ratio ours/bare = {p1['ratio']:.2f} (target >= 0.6)")
+        print(f"P1 ratio ours/bare = {p1['ratio']:.2f} (target >= 0.6)", end="")
+        cpu = {k: p1[k]["web_cpu_ms"] + p1[k]["db_cpu_ms"] for k in ("ours", "bare")}
+        print(f"; by CPU per request (web + db) bare/ours = {cpu['bare'] / cpu['ours']:.2f}")
         print(line(p1["ours"]))
         print(line(p1["bare"]))
     if "P2" in results:
