@@ -13,8 +13,8 @@ def iso_z(value: datetime | None) -> str | None:
     """`2021-03-24T11:55:02.113Z`: UTC, milliseconds, `Z` (contract, Conventions)."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat() pads the year to 4 digits (strftime's %Y does not on Linux: "652-08-07").
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def cents_to_dollars(cents: int | None) -> float | None:

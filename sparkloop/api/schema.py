@@ -42,9 +42,12 @@ class ErrorSerializer(serializers.Serializer):
 
     error = serializers.CharField(help_text="One human sentence.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.JSONField()),
+        child=serializers.JSONField(),
         required=False,
-        help_text="Per-field messages, on validation errors.",
+        help_text=(
+            "On validation errors: the messages per field, as DRF reports them (a list of "
+            "sentences, nested by index or key for list and object fields)."
+        ),
     )
 
 
