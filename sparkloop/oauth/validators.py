@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request as OAuthRequest
+from oauthlib.oauth2.rfc6749 import errors
 
 from sparkloop.models import Team
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
@@ -68,6 +69,19 @@ class TeamOAuth2Validator(OAuth2Validator):
             return False
         request.team = request.refresh_token_instance.team
         return True
+
+    def _save_bearer_token(
+        self, token: dict[str, Any], request: OAuthRequest, *args: Any, **kwargs: Any
+    ) -> None:
+        # Two refreshes with one token: the loser waits on the row lock, then finds it used.
+        # The toolkit would hand back the winner's access token, but tokens are stored only
+        # as hashes (RFC 9700 storage), so it has nothing to hand back: refuse instead.
+        previous = getattr(request, "refresh_token_instance", None)
+        if isinstance(previous, RefreshToken):
+            locked = RefreshToken.objects.select_for_update().get(pk=previous.pk)
+            if locked.revoked is not None:
+                raise errors.InvalidGrantError(request=request)
+        super()._save_bearer_token(token, request, *args, **kwargs)
 
     def _create_authorization_code(
         self, request: OAuthRequest, code: dict[str, str], expires: datetime | None = None

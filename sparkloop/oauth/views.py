@@ -8,7 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from oauth2_provider.scopes import get_scopes_backend
-from oauth2_provider.views import AuthorizationView
+from oauth2_provider.views import AuthorizationView, TokenView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -93,6 +93,21 @@ class ConsentView(AuthorizationView):
         return super().create_authorization_response(  # type: ignore[no-any-return]
             request=request, scopes=scopes, credentials=credentials, allow=allow
         )
+
+
+class JSONTokenView(TokenView):
+    """The toolkit's token endpoint; an error raised while saving tokens is JSON too.
+
+    oauthlib gives errors found in validation their JSON headers, but not one raised while
+    the tokens are saved (a lost refresh race, TeamOAuth2Validator._save_bearer_token).
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        if response["Content-Type"].startswith("text/html"):
+            response["Content-Type"] = "application/json"
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 class ConnectionViewSet(TeamViewSet):
