@@ -121,14 +121,24 @@ def campaign_update(
 
 
 def membership_join(
-    *, campaign: Campaign, subscriber: Subscriber, referred: bool = False, recount: bool = False
+    *,
+    campaign: Campaign,
+    subscriber: Subscriber,
+    referred: bool = False,
+    recount: bool = False,
+    new_subscriber: bool = False,
 ) -> tuple[CampaignMembership, bool]:
     """Make `subscriber` a member of `campaign` (if not already); returns (membership, new).
 
     With `recount`, referrals already made or received in the campaign (before an earlier
-    removal) are counted once, at join time.
+    removal) are counted once, at join time. A `new_subscriber` (created in this
+    transaction) can't be a member yet, which saves the look-up.
     """
-    membership = CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber).first()
+    membership = (
+        None
+        if new_subscriber
+        else CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber).first()
+    )
     if membership is not None:
         if referred and not membership.referred:
             CampaignMembership.objects.filter(pk=membership.pk).update(referred=True)
@@ -147,20 +157,24 @@ def membership_join(
         referred = (
             referred or Referral.objects.filter(campaign=campaign, referred=subscriber).exists()
         )
-    try:
-        with transaction.atomic():
-            membership = CampaignMembership.objects.create(
-                team_id=campaign.team_id,
-                campaign=campaign,
-                subscriber=subscriber,
-                referred=referred,
-                referrals_count=made,
-                verified_referrals_count=verified,
-                score_reached_at=timezone.now() if verified else None,
-                subscriber_created_at=subscriber.created_at,
-            )
-    except IntegrityError:  # joined concurrently
-        return CampaignMembership.objects.get(campaign=campaign, subscriber=subscriber), False
+    membership = CampaignMembership(
+        team_id=campaign.team_id,
+        campaign=campaign,
+        subscriber=subscriber,
+        referred=referred,
+        referrals_count=made,
+        verified_referrals_count=verified,
+        score_reached_at=timezone.now() if verified else None,
+        subscriber_created_at=subscriber.created_at,
+    )
+    if new_subscriber:
+        membership.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                membership.save(force_insert=True)
+        except IntegrityError:  # joined concurrently
+            return CampaignMembership.objects.get(campaign=campaign, subscriber=subscriber), False
     team_id = campaign.team_id
     counter_add(team_id=team_id, name=counter_name(campaign.pk, "all"), delta=1)
     if referred:

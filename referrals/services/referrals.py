@@ -59,10 +59,12 @@ def _subscriber_referral_status(referred: Subscriber, status: str) -> None:
 
 def sync_subscriber_payload(subscriber: Subscriber) -> dict[str, Any]:
     """`sync_subscriber`: the subscriber counted within the team's default campaign."""
-    campaign = campaign_default(team=subscriber.team)
-    membership = CampaignMembership.objects.filter(
-        campaign=campaign, subscriber_id=subscriber.pk
-    ).first()
+    membership = (
+        CampaignMembership.objects.filter(subscriber_id=subscriber.pk, campaign__is_default=True)
+        .select_related("campaign")
+        .first()
+    )
+    campaign = membership.campaign if membership else campaign_default(team=subscriber.team)
     return {
         "campaign_id": campaign.public_id,
         "subscriber": member_webhook_object(campaign, subscriber, membership),
@@ -148,7 +150,7 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
             membership_join(campaign=default, subscriber=referrer, recount=True)
             campaigns = [default]
     if default.pk not in {c.pk for c in campaigns}:
-        membership_join(campaign=default, subscriber=subscriber)
+        membership_join(campaign=default, subscriber=subscriber, new_subscriber=True)
     if referrer is None:
         return
     base = screening.referral_signals(referred=subscriber, referrer=referrer)
@@ -156,7 +158,9 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
     now = timezone.now()
     for campaign in campaigns:
         signals = screening.campaign_signals(campaign, base, velocity)
-        membership_join(campaign=campaign, subscriber=subscriber, referred=True)
+        membership_join(
+            campaign=campaign, subscriber=subscriber, referred=True, new_subscriber=True
+        )
         holding = campaign.verification == Campaign.Verification.HOLDING_PERIOD
         Referral.objects.create(
             team=team,
