@@ -168,6 +168,11 @@ SPECTACULAR_SETTINGS = {
         "sparkloop.api.schema.add_header_components",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

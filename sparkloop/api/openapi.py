@@ -21,16 +21,44 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from referrals.serializers import (
+    CampaignCreateInputSerializer,
+    CampaignOutputSerializer,
+    CampaignUpdateInputSerializer,
+    GrantOutputSerializer,
+    GrantRedeemInputSerializer,
+    LeaderboardInputSerializer,
+    MembershipCreateInputSerializer,
+    MembershipOutputSerializer,
+)
+from referrals.views import CampaignMembershipViewSet, CampaignSubscriberViewSet, CampaignViewSet
 from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
+from sparkloop.oauth.serializers import (
+    ApplicationCreateInputSerializer,
+    ApplicationOutputSerializer,
+    ConnectionOutputSerializer,
+)
+from sparkloop.oauth.views import ApplicationViewSet, ConnectionViewSet
 from subscribers.serializers import (
     EmailField,
     SubscriberCreateInputSerializer,
     SubscriberEventInputSerializer,
     SubscriberEventOutputSerializer,
+    SubscriberListInputSerializer,
     SubscriberOutputSerializer,
     SubscriberUpdateInputSerializer,
 )
 from subscribers.views import SubscriberViewSet
+from webhooks.serializers import (
+    DeliveryDetailOutputSerializer,
+    DeliveryOutputSerializer,
+    WebhookCreateInputSerializer,
+    WebhookOutputSerializer,
+    WebhookRotateSecretInputSerializer,
+    WebhookUpdateInputSerializer,
+    WebhookWithSecretOutputSerializer,
+)
+from webhooks.views import WebhookDeliveryViewSet, WebhookViewSet
 
 # --- Subscribers (contract: Subscribers) ------------------------------------------------------
 
@@ -114,6 +142,202 @@ extend_schema_view(
         responses={201: envelope("SubscriberEventResponse", event=SubscriberEventSerializer())},
     ),
 )(SubscriberViewSet)
+
+
+# --- Webhooks (contract: Webhooks; deliveries, resend and secrets are our extension) ---------
+
+WEBHOOK = envelope("WebhookResponse", webhook=WebhookOutputSerializer())
+WEBHOOK_WITH_SECRET = envelope(
+    "WebhookWithSecretResponse", webhook=WebhookWithSecretOutputSerializer()
+)
+DELIVERY = envelope("DeliveryResponse", delivery=DeliveryOutputSerializer())
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List webhooks",
+        responses={
+            200: envelope("WebhookListResponse", webhooks=WebhookOutputSerializer(many=True))
+        },
+    ),
+    create=extend_schema(
+        summary="Create a webhook",
+        description="The signing secret is in this answer only (and after a rotation).",
+        request=WebhookCreateInputSerializer,
+        responses={201: WEBHOOK_WITH_SECRET},
+    ),
+    retrieve=extend_schema(summary="Get a webhook", responses={200: WEBHOOK}),
+    update=extend_schema(
+        summary="Update a webhook", request=WebhookUpdateInputSerializer, responses={200: WEBHOOK}
+    ),
+    partial_update=extend_schema(
+        summary="Update a webhook (as PUT)",
+        request=WebhookUpdateInputSerializer,
+        responses={200: WEBHOOK},
+    ),
+    destroy=extend_schema(summary="Delete a webhook", responses={200: WEBHOOK}),
+    rotate_secret=extend_schema(
+        summary="Rotate the signing secret",
+        description="The old secret keeps signing too for `grace_hours`.",
+        request=WebhookRotateSecretInputSerializer,
+        responses={200: WEBHOOK_WITH_SECRET},
+    ),
+    test=extend_schema(summary="Send a test event", request=None, responses={202: DELIVERY}),
+    deliveries=extend_schema(
+        summary="List a webhook's deliveries",
+        parameters=[PAGE, PER_PAGE],
+        responses={
+            200: envelope(
+                "DeliveryListResponse",
+                deliveries=DeliveryOutputSerializer(many=True),
+                meta=meta("deliveries"),
+            )
+        },
+    ),
+)(WebhookViewSet)
+
+extend_schema_view(
+    retrieve=extend_schema(
+        summary="Get a delivery with its attempts",
+        responses={
+            200: envelope("DeliveryDetailResponse", delivery=DeliveryDetailOutputSerializer())
+        },
+    ),
+)(WebhookDeliveryViewSet)
+# Routed by hand (not an @action), so decorated directly.
+extend_schema(summary="Resend a delivery", request=None, responses={202: DELIVERY})(
+    WebhookDeliveryViewSet.resend
+)
+
+
+# --- Referral campaigns (contract: Referral campaigns) ----------------------------------------
+
+CAMPAIGN = envelope("CampaignResponse", campaign=CampaignOutputSerializer())
+MEMBER_LIST = envelope(
+    "CampaignSubscriberListResponse",
+    subscribers=serializers.ListField(child=serializers.DictField()),
+    meta=meta("subscribers"),
+)
+MEMBERSHIP = envelope(
+    "CampaignMembershipResponse", campaign_membership=MembershipOutputSerializer()
+)
+GRANT = envelope("RewardGrantResponse", reward=GrantOutputSerializer())
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List campaigns",
+        responses={
+            200: envelope("CampaignListResponse", campaigns=CampaignOutputSerializer(many=True))
+        },
+    ),
+    create=extend_schema(
+        summary="Create a campaign with rewards (extension)",
+        request=CampaignCreateInputSerializer,
+        responses={201: CAMPAIGN},
+    ),
+    retrieve=extend_schema(summary="Get a campaign", responses={200: CAMPAIGN}),
+    update=extend_schema(
+        summary="Rename a campaign",
+        request=CampaignUpdateInputSerializer,
+        responses={200: CAMPAIGN},
+    ),
+    partial_update=extend_schema(
+        summary="Rename a campaign (as PUT)",
+        request=CampaignUpdateInputSerializer,
+        responses={200: CAMPAIGN},
+    ),
+    leaderboard=extend_schema(
+        summary="The campaign's top referrers (extension)",
+        parameters=[LeaderboardInputSerializer],
+        responses={
+            200: envelope(
+                "LeaderboardResponse",
+                leaderboard=serializers.ListField(child=serializers.DictField()),
+            )
+        },
+    ),
+)(CampaignViewSet)
+
+extend_schema_view(
+    create=extend_schema(
+        summary="Add a subscriber to a campaign",
+        request=MembershipCreateInputSerializer,
+        responses={201: MEMBERSHIP},
+    ),
+    destroy=extend_schema(
+        summary="Remove a subscriber from a campaign", responses={200: MEMBERSHIP}
+    ),
+)(CampaignMembershipViewSet)
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List a campaign's subscribers",
+        description="Each with `referral_link`, `tot_referrals` and `next_reward`.",
+        parameters=[SubscriberListInputSerializer, PAGE, PER_PAGE],
+        responses={200: MEMBER_LIST},
+    ),
+    retrieve=extend_schema(
+        summary="Get a campaign's subscriber (with `rank`)",
+        parameters=[EXPAND],
+        responses={200: envelope("CampaignSubscriberResponse", subscriber=serializers.DictField())},
+    ),
+    referrals=extend_schema(
+        summary="The subscribers a member referred in this campaign",
+        parameters=[EXPAND, PAGE, PER_PAGE],
+        responses={
+            200: envelope(
+                "CampaignReferralListResponse",
+                subscribers=SubscriberSerializer(many=True),
+                meta=meta("referrals"),
+            )
+        },
+    ),
+    rewards=extend_schema(
+        summary="The rewards a member unlocked",
+        responses={
+            200: envelope("RewardGrantListResponse", rewards=GrantOutputSerializer(many=True))
+        },
+    ),
+)(CampaignSubscriberViewSet)
+extend_schema(
+    summary="Redeem an unlocked reward",
+    request=GrantRedeemInputSerializer,
+    responses={200: GRANT},
+)(CampaignSubscriberViewSet.redeem)
+
+
+# --- A team's OAuth apps (API keys only) ------------------------------------------------------
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List the apps connected to the team",
+        responses={
+            200: envelope(
+                "ConnectionListResponse", connections=ConnectionOutputSerializer(many=True)
+            )
+        },
+    ),
+    destroy=extend_schema(
+        summary="Disconnect an app (its tokens stop working at once)",
+        responses={200: envelope("ConnectionResponse", connection=ConnectionOutputSerializer())},
+    ),
+)(ConnectionViewSet)
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List the team's own OAuth apps",
+        responses={
+            200: envelope(
+                "ApplicationListResponse", applications=ApplicationOutputSerializer(many=True)
+            )
+        },
+    ),
+    create=extend_schema(
+        summary="Register an OAuth app for the team",
+        description="The client secret is in this answer only.",
+        request=ApplicationCreateInputSerializer,
+        responses={201: envelope("ApplicationResponse", application=serializers.DictField())},
+    ),
+)(ApplicationViewSet)
 
 
 # --- The schema and its docs (public) ---------------------------------------------------------

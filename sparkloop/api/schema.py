@@ -9,6 +9,7 @@ app: DRF loads it (DEFAULT_SCHEMA_CLASS) while the apps' URLs are still being im
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -95,6 +96,10 @@ def add_header_components(result: dict[str, Any], **kwargs: Any) -> dict[str, An
     return result
 
 
+def _scopes() -> dict[str, str]:
+    return dict(getattr(settings, "OAUTH2_PROVIDER", {}).get("SCOPES", {}))
+
+
 class ApiAutoSchema(AutoSchema):
     """Security, error responses and rate-limit headers for every operation."""
 
@@ -161,13 +166,16 @@ class ApiAutoSchema(AutoSchema):
         self._register_security_schemes()
         auths: list[dict[str, list[str]]] = [{API_KEY_SCHEME: []}]
         resource = getattr(self.view, "scope_resource", "")
-        if resource:  # a view without a resource is closed to OAuth tokens
-            verb = "read" if self.method in SAFE_METHODS else "write"
-            auths.append({OAUTH_SCHEME: [f"{verb}:{resource}"]})
+        verb = "read" if self.method in SAFE_METHODS else "write"
+        scope = f"{verb}:{resource}"
+        # A view without a resource, or with one no app can be granted (`oauth`: a team's own
+        # apps), is closed to OAuth tokens: API keys only.
+        if resource and scope in _scopes():
+            auths.append({OAUTH_SCHEME: [scope]})
         return auths
 
     def _register_security_schemes(self) -> None:
-        scopes = getattr(settings, "OAUTH2_PROVIDER", {}).get("SCOPES", {})
+        scopes = _scopes()
         schemes = {
             API_KEY_SCHEME: {
                 "type": "apiKey",
@@ -242,6 +250,7 @@ def envelope(name: str, **fields: serializers.Field) -> Any:
     return inline_serializer(name=name, fields=fields)
 
 
+@cache  # one component per collection, however many operations use it
 def meta(collection: str) -> Any:
     return inline_serializer(
         name=f"{collection.title().replace('_', '')}Meta",
