@@ -18,8 +18,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sparkloop.exceptions import InvalidState
+from sparkloop.models import Team
 from webhooks.addresses import HostUnresolvable, UnsafeUrl, url_check
-from webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services.endpoints import WEBHOOK_DISABLED, endpoint_disable
 from webhooks.services.events import deliveries_enqueue_on_commit
 from webhooks.signing import signature_header
@@ -182,6 +183,78 @@ def _ms(start: float) -> int:
     return int((time.monotonic() - start) * 1000)
 
 
+_PENDING_DELIVERY_SQL = """
+SELECT d.id, d.public_id, d.status, d.attempt_count, d.retry_step, d.next_attempt_at,
+       d.team_id, t.webhook_token, d.event_id, e.public_id, e.type, e.payload,
+       d.endpoint_id, p.public_id, p.url, p.secret, p.previous_secret,
+       p.previous_secret_expires_at, p.is_enabled, p.failing_since, p.last_success_at
+FROM {delivery} d
+JOIN {event} e ON e.id = d.event_id
+JOIN {endpoint} p ON p.id = d.endpoint_id
+JOIN {team} t ON t.id = d.team_id
+WHERE d.id = %s AND d.status = 'pending'
+"""
+
+
+def _pending_delivery(delivery_id: int) -> WebhookDelivery | None:
+    """The delivery with its event, endpoint and team, if it is pending.
+
+    On PostgreSQL a fixed SQL string: compiling the ORM's four-table select_related cost
+    about a third of a delivery's CPU. (SQLite returns datetimes as text to a raw cursor,
+    so it keeps the ORM query.)
+    """
+    if connection.vendor != "postgresql":
+        return (
+            WebhookDelivery.objects.select_related("endpoint", "event", "team")
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+            .first()
+        )
+    sql = _PENDING_DELIVERY_SQL.format(
+        delivery=WebhookDelivery._meta.db_table,
+        event=Event._meta.db_table,
+        endpoint=WebhookEndpoint._meta.db_table,
+        team=Team._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [delivery_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (pk, public_id, status, attempt_count, retry_step, next_attempt_at, team_id, token,
+     event_id, event_public_id, event_type, payload, endpoint_id, endpoint_public_id, url,
+     secret, previous_secret, previous_expires, is_enabled, failing_since,
+     last_success_at) = row  # fmt: skip
+    delivery = WebhookDelivery(
+        id=pk,
+        public_id=public_id,
+        status=status,
+        attempt_count=attempt_count,
+        retry_step=retry_step,
+        next_attempt_at=next_attempt_at,
+    )
+    delivery.team = Team(id=team_id, webhook_token=token)
+    delivery.event = Event(
+        id=event_id,
+        team_id=team_id,
+        public_id=event_public_id,
+        type=event_type,
+        payload=json.loads(payload) if isinstance(payload, str) else payload,
+    )
+    delivery.endpoint = WebhookEndpoint(
+        id=endpoint_id,
+        team_id=team_id,
+        public_id=endpoint_public_id,
+        url=url,
+        secret=secret,
+        previous_secret=previous_secret,
+        previous_secret_expires_at=previous_expires,
+        is_enabled=is_enabled,
+        failing_since=failing_since,
+        last_success_at=last_success_at,
+    )
+    return delivery
+
+
 def delivery_send(*, delivery_id: int) -> str | None:
     """Make the delivery's due attempt, if it is due and nobody else is making it.
 
@@ -191,11 +264,7 @@ def delivery_send(*, delivery_id: int) -> str | None:
     or None when there was nothing to do.
     """
     now = timezone.now()
-    delivery = (
-        WebhookDelivery.objects.select_related("endpoint", "event", "team")
-        .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
-        .first()
-    )
+    delivery = _pending_delivery(delivery_id)
     if delivery is None or (delivery.next_attempt_at and delivery.next_attempt_at > now):
         return None  # done, taken, or early: the sweeper publishes it again when due
     if not delivery.endpoint.is_enabled:
