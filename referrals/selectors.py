@@ -23,6 +23,11 @@ GRANT_NOT_FOUND = "Reward {identifier} not found!"
 MEMBERSHIP_SUBSCRIBER_UNKNOWN = "{identifier} not found!"
 
 
+def _storable(identifier: str) -> bool:
+    # PostgreSQL text can't hold NUL: such an identifier names nothing (a 404, not a 500).
+    return "\x00" not in identifier
+
+
 def campaign_list(*, team: Team) -> QuerySet[Campaign]:
     """A team's campaigns, newest first, with their rewards."""
     return (
@@ -33,7 +38,11 @@ def campaign_list(*, team: Team) -> QuerySet[Campaign]:
 
 
 def campaign_get(*, team: Team, identifier: str) -> Campaign:
-    campaign = campaign_list(team=team).filter(public_id=identifier.strip()).first()
+    campaign = (
+        campaign_list(team=team).filter(public_id=identifier.strip()).first()
+        if _storable(identifier)
+        else None
+    )
     if campaign is None:
         raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
     return campaign
@@ -55,7 +64,11 @@ def campaign_member_total(*, campaign: Campaign, type: str = "all") -> int:
 
 def campaign_member_get(*, campaign: Campaign, identifier: str) -> CampaignMembership:
     """The membership of the subscriber `identifier` (uuid or email); 404 if not a member."""
-    subscriber = subscriber_lookup(team=campaign.team, identifier=identifier)
+    subscriber = (
+        subscriber_lookup(team=campaign.team, identifier=identifier)
+        if _storable(identifier)
+        else None
+    )
     membership = (
         CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber)
         .select_related("subscriber")
@@ -73,6 +86,8 @@ def membership_get(*, campaign: Campaign, identifier: str) -> CampaignMembership
         CampaignMembership.objects.filter(campaign=campaign, public_id=identifier.strip())
         .select_related("subscriber")
         .first()
+        if _storable(identifier)
+        else None
     )
     if membership is None:
         raise NotFound(MEMBERSHIP_NOT_FOUND.format(identifier=identifier))
@@ -131,7 +146,11 @@ def grant_list(*, membership: CampaignMembership) -> QuerySet[RewardGrant]:
 
 
 def grant_get(*, membership: CampaignMembership, identifier: str) -> RewardGrant:
-    grant = grant_list(membership=membership).filter(public_id=identifier.strip()).first()
+    grant = (
+        grant_list(membership=membership).filter(public_id=identifier.strip()).first()
+        if _storable(identifier)
+        else None
+    )
     if grant is None:
         raise NotFound(GRANT_NOT_FOUND.format(identifier=identifier))
     return grant

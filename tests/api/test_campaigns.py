@@ -440,3 +440,14 @@ class TestExpandCampaignsOnSubscribers:
         sub = create_subscriber(api_client, email="a@example.com")
         body = api_client.get(f"/v2/subscribers/{sub['uuid']}?expand=campaigns").json()
         assert [p["name"] for p in body["subscriber"]["referral_programs"]] == ["alice-news"]
+
+
+def test_a_nul_byte_in_an_identifier_is_a_404_not_a_500(api_client: APIClient, team: Team) -> None:
+    uuid = default_campaign(team).public_id
+    for path in (
+        "/v2/campaigns/%00",
+        f"/v2/campaigns/{uuid}/subscribers/%00",
+        f"/v2/campaigns/{uuid}/subscribers/%00/referrals",
+    ):
+        assert api_client.get(path).status_code == 404
+    assert api_client.delete(f"/v2/campaigns/{uuid}/campaign_memberships/%00").status_code == 404
