@@ -17,6 +17,7 @@ from sparkloop.api import throttling
 from sparkloop.api.throttling import PARTNER, Rate, hit, parse_rate, principal
 from sparkloop.models import Team
 from sparkloop.services import api_key_create
+from tests.oauth.helpers import bearer, issue_token, make_app
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,39 @@ def test_counting_is_exact_across_processes(backend: str, tmp_path: object) -> N
         assert admitted == 100  # 240 tries against a limit of 100, from 4 processes
         key = f"ratelimit:key:proc-{backend}:3600:{(1_700_002_900 // 3600)}"
         assert caches["default"].get(key) == 240
+
+
+class TestOAuthTokens:
+    def test_an_apps_tokens_share_one_budget_per_team(self, team: Team, other_team: Team) -> None:
+        app, _ = make_app(name="partner-platform")
+        first = bearer(issue_token(team=team, scope="read:subscribers", app=app))
+        second = bearer(issue_token(team=team, scope="read:subscribers", app=app))
+        elsewhere = bearer(issue_token(team=other_team, scope="read:subscribers", app=app))
+
+        first.get("/v2/subscribers")
+        response = second.get("/v2/subscribers")
+
+        assert response.status_code == 200
+        assert response["X-RateLimit-Remaining"] == "118"
+        assert elsewhere.get("/v2/subscribers")["X-RateLimit-Remaining"] == "119"
+
+    def test_a_request_refused_for_its_scope_is_counted(self, team: Team) -> None:
+        client = bearer(issue_token(team=team, scope="read:webhooks"))
+        client.get("/v2/webhooks")
+
+        response = client.get("/v2/subscribers")
+
+        assert response.status_code == 403
+        assert response["X-RateLimit-Remaining"] == "118"
+
+    @override_settings(RATE_LIMIT_DEFAULT="2/60")
+    def test_a_token_over_the_limit_gets_429(self, team: Team) -> None:
+        client = bearer(issue_token(team=team, scope="read:subscribers"))
+        for _ in range(2):
+            client.get("/v2/subscribers")
+
+        response = client.get("/v2/subscribers")
+
+        assert response.status_code == 429
+        assert response.json() == {"error": "Rate limit exceeded"}
+        assert "Retry-After" in response
