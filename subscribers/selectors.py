@@ -41,6 +41,8 @@ def subscriber_list_total(*, team: Team, type: str = "all") -> int:
 def subscriber_lookup(*, team: Team, identifier: str) -> Subscriber | None:
     """The team's subscriber whose uuid or email (any case) is `identifier`, if any."""
     identifier = identifier.strip()
+    if "\x00" in identifier:  # PostgreSQL text cannot hold NUL: no subscriber can match
+        return None
     if "@" in identifier:
         qs = Subscriber.objects.filter(team=team, email_normalized=identifier.lower())
     else:

@@ -376,6 +376,14 @@ class TestRetrieve:
         assert response.status_code == 404
         assert response.json() == {"error": f"Subscriber {identifier} not found!"}
 
+    @pytest.mark.parametrize("identifier", ["a%00b", "a%00%40b.com"])
+    def test_it_answers_404_for_an_identifier_with_a_nul_byte(
+        self, api_client: APIClient, identifier: str
+    ) -> None:
+        response = api_client.get(f"/v2/subscribers/{identifier}")
+        assert response.status_code == 404
+        assert "not found!" in response.json()["error"]
+
     def test_it_returns_404_for_other_teams_subscriber(
         self, api_client: APIClient, other_client: APIClient
     ) -> None:
