@@ -208,9 +208,9 @@ CELERY_TIMEZONE = "UTC"
 # The toolkit's models are swapped for ones that carry the team a token acts for.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.Application"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth.Grant"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth.AccessToken"
-OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth.RefreshToken"
-OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth.IDToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth.RefreshToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth.IDToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER = {
     "SCOPES": {
         "read:subscribers": "See your subscribers and their referrals",
