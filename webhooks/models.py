@@ -72,6 +72,7 @@ EXTENSION_EVENT_FLAGS = (
     "new_offer_lead",
     "sync_subscriber",
     "webhook_disabled",
+    "app.connected",  # an OAuth app was authorized by the team (sparkloop/oauth)
 )
 EVENT_FLAGS = DOCUMENTED_EVENT_FLAGS + EXTENSION_EVENT_FLAGS
 
