@@ -10,12 +10,27 @@ from django.db.models import Sum
 from sparkloop.models import Team, TeamCounter
 
 
+def _connection_shard() -> int:
+    """The shard this database connection writes to, drawn once per connection.
+
+    One shard per connection spreads concurrent writers (each server process or thread has
+    its own connection) while a transaction takes its counter rows in code order: a random
+    shard per call let one transaction lock two shards of a counter in the opposite order
+    of another's, a deadlock (seen in bench/load.py's P4).
+    """
+    shard = getattr(connection, "_sparkloop_counter_shard", None)
+    if shard is None:
+        shard = random.randrange(TeamCounter.SHARDS)  # noqa: S311 - load spreading only
+        connection._sparkloop_counter_shard = shard  # type: ignore[attr-defined]
+    return shard
+
+
 def counter_add(*, team_id: int, name: str, delta: int) -> None:
     """Add `delta` to a team counter inside the caller's transaction."""
     if not delta:
         return
     table = connection.ops.quote_name(TeamCounter._meta.db_table)
-    shard = random.randrange(TeamCounter.SHARDS)  # noqa: S311 - load spreading, not security
+    shard = _connection_shard()
     # INSERT … ON CONFLICT DO UPDATE is supported alike by PostgreSQL and SQLite >= 3.24.
     with connection.cursor() as cursor:
         cursor.execute(
