@@ -212,9 +212,49 @@ extend_schema(summary="Resend a delivery", request=None, responses={202: DELIVER
 # --- Referral campaigns (contract: Referral campaigns) ----------------------------------------
 
 CAMPAIGN = envelope("CampaignResponse", campaign=CampaignOutputSerializer())
+
+
+class CampaignSubscriberSerializer(SubscriberSerializer):
+    """A subscriber with its standing in one campaign."""
+
+    referral_link = serializers.CharField(
+        read_only=True, allow_null=True, help_text="`<landing_url>?rh_ref=<ref_code>`."
+    )
+    tot_referrals = serializers.IntegerField(
+        read_only=True, help_text="Verified referrals in this campaign."
+    )
+    next_reward = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Referrals still needed for the next reward."
+    )
+    rank = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Leaderboard rank, when one subscriber is asked for (null: not ranked).",
+    )
+
+    class Meta(SubscriberSerializer.Meta):
+        fields = [
+            *SubscriberSerializer.Meta.fields,
+            "referral_link",
+            "tot_referrals",
+            "next_reward",
+            "rank",
+        ]
+
+
+class LeaderboardEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField(read_only=True)
+    uuid = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True, allow_null=True)
+    ref_code = serializers.CharField(read_only=True)
+    tot_referrals = serializers.IntegerField(read_only=True)
+    reached_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 MEMBER_LIST = envelope(
     "CampaignSubscriberListResponse",
-    subscribers=serializers.ListField(child=serializers.DictField()),
+    subscribers=CampaignSubscriberSerializer(many=True),
     meta=meta("subscribers"),
 )
 MEMBERSHIP = envelope(
@@ -251,7 +291,7 @@ extend_schema_view(
         responses={
             200: envelope(
                 "LeaderboardResponse",
-                leaderboard=serializers.ListField(child=serializers.DictField()),
+                leaderboard=LeaderboardEntrySerializer(many=True),
             )
         },
     ),
@@ -278,7 +318,9 @@ extend_schema_view(
     retrieve=extend_schema(
         summary="Get a campaign's subscriber (with `rank`)",
         parameters=[EXPAND],
-        responses={200: envelope("CampaignSubscriberResponse", subscriber=serializers.DictField())},
+        responses={
+            200: envelope("CampaignSubscriberResponse", subscriber=CampaignSubscriberSerializer())
+        },
     ),
     referrals=extend_schema(
         summary="The subscribers a member referred in this campaign",

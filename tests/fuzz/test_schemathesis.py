@@ -27,6 +27,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
 from schemathesis.schemas import APIOperation, BaseSchema
 
+from referrals.models import Campaign
 from sparkloop.models import Team
 from sparkloop.services import api_key_create
 from subscribers.services import subscriber_create
@@ -111,3 +112,40 @@ def test_the_api_keeps_to_its_schema(api_schema: BaseSchema, fuzz_key: str) -> N
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis' FailureGroup is the latter
             failures.append(f"{operation.label}:\n{exc}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.fuzz
+def test_real_objects_keep_to_the_schema(api_schema: BaseSchema, fuzz_key: str, team: Team) -> None:
+    # Random identifiers rarely hit an object, so the happy paths are checked on real ones.
+    campaign = Campaign.objects.get(team=team, is_default=True)
+    member = campaign.memberships.select_related("subscriber").first()
+    assert member is not None
+    cases = [
+        ("/v2/subscribers/", "GET", {}, {"expand": "campaigns"}),
+        ("/v2/subscribers/{id}/", "GET", {"id": member.subscriber.email}, {}),
+        ("/v2/campaigns/", "GET", {}, {}),
+        ("/v2/campaigns/{id}/", "GET", {"id": campaign.public_id}, {}),
+        ("/v2/campaigns/{id}/leaderboard/", "GET", {"id": campaign.public_id}, {}),
+        (
+            "/v2/campaigns/{campaign_pk}/subscribers/",
+            "GET",
+            {"campaign_pk": campaign.public_id},
+            {},
+        ),
+        (
+            "/v2/campaigns/{campaign_pk}/subscribers/{id}/",
+            "GET",
+            {"campaign_pk": campaign.public_id, "id": member.subscriber.public_id},
+            {},
+        ),
+        (
+            "/v2/campaigns/{campaign_pk}/subscribers/{id}/referrals/",
+            "GET",
+            {"campaign_pk": campaign.public_id, "id": member.subscriber.public_id},
+            {},
+        ),
+    ]
+    for path, method, path_parameters, query in cases:
+        case = api_schema[path][method].Case(path_parameters=path_parameters, query=query)
+        response = case.call_and_validate(headers={"X-Api-Key": fuzz_key}, checks=CHECKS)
+        assert response.status_code == 200, (path, response.text)
