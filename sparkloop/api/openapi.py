@@ -65,17 +65,29 @@ from webhooks.views import WebhookDeliveryViewSet, WebhookViewSet
 extend_schema_field(OpenApiTypes.EMAIL)(EmailField)
 
 
-class SubscriberSerializer(SubscriberOutputSerializer):
-    referral_programs = serializers.ListField(
+def with_fields(base: type[serializers.Serializer], name: str, doc: str, **fields: Any) -> Any:
+    """`base` plus `fields`, whether `base` is a ModelSerializer (its Meta lists them) or not."""
+    attrs: dict[str, Any] = {**fields, "__doc__": doc}
+    meta = getattr(base, "Meta", None)
+    if meta is not None:
+        # Read-only fields are `required` in a response schema: every key is always there.
+        names = list(meta.fields)
+        attrs["Meta"] = type(
+            "Meta", (meta,), {"fields": [*names, *fields], "read_only_fields": names}
+        )
+    return type(name, (base,), attrs)
+
+
+SubscriberSerializer = with_fields(
+    SubscriberOutputSerializer,
+    "SubscriberSerializer",
+    "A subscriber (contract: Subscribers).",
+    referral_programs=serializers.ListField(
         child=serializers.DictField(),
         required=False,
         help_text="With `expand=campaigns`: the campaigns the subscriber is a member of.",
-    )
-
-    class Meta(SubscriberOutputSerializer.Meta):
-        fields = [*SubscriberOutputSerializer.Meta.fields, "referral_programs"]
-        # Read-only fields are `required` in a response schema: every key is always there.
-        read_only_fields = SubscriberOutputSerializer.Meta.fields
+    ),
+)
 
 
 class SubscriberEventSerializer(SubscriberEventOutputSerializer):
@@ -214,32 +226,25 @@ extend_schema(summary="Resend a delivery", request=None, responses={202: DELIVER
 CAMPAIGN = envelope("CampaignResponse", campaign=CampaignOutputSerializer())
 
 
-class CampaignSubscriberSerializer(SubscriberSerializer):
-    """A subscriber with its standing in one campaign."""
-
-    referral_link = serializers.CharField(
+CampaignSubscriberSerializer = with_fields(
+    SubscriberSerializer,
+    "CampaignSubscriberSerializer",
+    "A subscriber with its standing in one campaign.",
+    referral_link=serializers.CharField(
         read_only=True, allow_null=True, help_text="`<landing_url>?rh_ref=<ref_code>`."
-    )
-    tot_referrals = serializers.IntegerField(
+    ),
+    tot_referrals=serializers.IntegerField(
         read_only=True, help_text="Verified referrals in this campaign."
-    )
-    next_reward = serializers.IntegerField(
+    ),
+    next_reward=serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Referrals still needed for the next reward."
-    )
-    rank = serializers.IntegerField(
+    ),
+    rank=serializers.IntegerField(
         required=False,
         allow_null=True,
         help_text="Leaderboard rank, when one subscriber is asked for (null: not ranked).",
-    )
-
-    class Meta(SubscriberSerializer.Meta):
-        fields = [
-            *SubscriberSerializer.Meta.fields,
-            "referral_link",
-            "tot_referrals",
-            "next_reward",
-            "rank",
-        ]
+    ),
+)
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):

@@ -1,11 +1,11 @@
 """Rate limits per API key (or per OAuth application and team), counted in the shared cache.
 
 Each principal has a fixed window per tier (aligned to the epoch, so every process agrees on
-where a window starts) and one counter per window in the Django cache, raised atomically:
-`cache.add` creates it, `cache.incr` (Redis INCRBY) raises it, and no process ever reads a
-count to write it back. Backends whose `incr` is a read-modify-write (the local file cache,
-the database cache) count under an exclusive file lock instead, so that several local
-processes still agree.
+where a window starts) and one counter per window in the Django cache, raised atomically
+(Redis: SET NX + INCR in one transaction; other backends: `cache.add` creates it and
+`cache.incr` raises it), so no process ever reads a count to write it back. Backends whose
+`incr` is a read-modify-write (the local file cache, the database cache) count under an
+exclusive file lock, so that several local processes still agree.
 
 The throttle (DRF) refuses a request over the limit with 429; the middleware puts the
 `X-RateLimit-*` and IETF `RateLimit-Policy`/`RateLimit` headers on every API response and
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import APIException
@@ -146,6 +147,13 @@ def _lock(cache: BaseCache) -> Iterator[None]:
 
 
 def _increment(cache: BaseCache, key: str, timeout: int) -> int:
+    if isinstance(cache, RedisCache):
+        # One round trip instead of add + exists + incr: SET NX then INCR in a MULTI/EXEC.
+        name = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(name, write=True).pipeline()
+        pipe.set(name, 0, ex=timeout, nx=True)
+        pipe.incr(name)
+        return int(pipe.execute()[1])
     with _lock(cache):
         for _ in range(3):
             if cache.add(key, 1, timeout):
