@@ -137,31 +137,31 @@ class SubscriberEventInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class SubscriberOutputSerializer(serializers.ModelSerializer):
-    uuid = serializers.CharField(source="public_id")
-    cpa = serializers.SerializerMethodField()
-    created_at = TimestampField()
+class SubscriberOutputSerializer(serializers.Serializer):
+    """The Subscriber Object (reference §11.1) plus `status`.
 
-    class Meta:
-        model = Subscriber
-        fields = [
-            "uuid",
-            "email",
-            "name",
-            "ref_code",
-            "referrer_code",
-            "referred",
-            "referral_status",
-            "status",
-            "ip_address",
-            "user_agent",
-            "origin",
-            "country_code",
-            "cpa",
-            "utm_source",
-            "utm_campaign",
-            "created_at",
-        ]
+    A plain Serializer, not a ModelSerializer: DRF rebuilds a ModelSerializer's fields from
+    the model on every instantiation, a measurable share of a GET (bench/README.md, P1).
+    """
+
+    uuid = serializers.CharField(source="public_id")
+    email = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
+    ref_code = serializers.CharField()
+    referrer_code = serializers.CharField(allow_null=True)
+    referred = serializers.BooleanField()
+    referral_status = serializers.ChoiceField(
+        choices=Subscriber.ReferralStatus.choices, allow_null=True
+    )
+    status = serializers.ChoiceField(choices=Subscriber.Status.choices)
+    ip_address = serializers.CharField(allow_null=True)
+    user_agent = serializers.CharField(allow_null=True)
+    origin = serializers.CharField()
+    country_code = serializers.CharField(allow_null=True)
+    cpa = serializers.SerializerMethodField()
+    utm_source = serializers.CharField(allow_null=True)
+    utm_campaign = serializers.CharField(allow_null=True)
+    created_at = TimestampField()
 
     def get_cpa(self, obj: Subscriber) -> float | None:
         return cents_to_dollars(obj.cpa_cents)
