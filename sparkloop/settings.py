@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "oauth2_provider",
@@ -168,6 +169,10 @@ SPECTACULAR_SETTINGS = {
         "sparkloop.api.schema.add_header_components",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc served from our own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status`: each choice set gets its own name.
     "ENUM_NAME_OVERRIDES": {
         "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
@@ -268,6 +273,8 @@ WEBHOOK_STUCK_AFTER_SECONDS = env.int(
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 # The sweeper publishes nothing while this many send tasks already wait in the queue.
 WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = env.int("WEBHOOK_SWEEP_MAX_QUEUE_DEPTH", default=2000)
+# Deliveries per send task: claimed in one statement, sent concurrently (a thread each).
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "webhooks.tasks.webhook_delivery_sweep_task",
     "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,

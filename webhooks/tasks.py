@@ -14,7 +14,15 @@ logger = logging.getLogger(__name__)
 
 
 # acks_late + reject_on_worker_lost (global settings): a killed worker's message comes back,
-# and the claim in delivery_send makes running it twice the same as once.
+# and the claim in deliveries_send makes running it twice the same as once.
+@shared_task(queue=settings.WEBHOOK_QUEUE, ignore_result=True)
+def webhook_deliveries_send_task(delivery_ids: list[int]) -> None:
+    """Send a batch (up to WEBHOOK_BATCH_SIZE deliveries, published together on commit)."""
+    services.deliveries_send(delivery_ids=delivery_ids)
+
+
+# One delivery per message: what was published before batches (messages still queued at an
+# upgrade); the same claim and recording as a batch of one.
 @shared_task(queue=settings.WEBHOOK_QUEUE, ignore_result=True)
 def webhook_delivery_send_task(delivery_id: int) -> None:
     services.delivery_send(delivery_id=delivery_id)

@@ -13,7 +13,7 @@ from sparkloop.models import Team
 from tests.webhooks.conftest import record_sync
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create, endpoint_disable
-from webhooks.tasks import webhook_delivery_send_task
+from webhooks.tasks import webhook_deliveries_send_task, webhook_delivery_send_task
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ class TestEndpointAdmin:
             )
         assert "Sent a test webhook to 1 endpoint(s)." in _messages(response)
         for callback in callbacks:
-            webhook_delivery_send_task(*callback.args)  # the worker's part, run here
+            webhook_deliveries_send_task(*callback.args)  # the worker's part, run here
 
         request, _ = httpserver.log[0]
         assert request.json["type"] == "webhook_test"
@@ -142,7 +142,7 @@ class TestDeliveryAdmin:
             "Queued 1 deliveries for resending."
             " 1 skipped (being sent, or their endpoint is disabled)."
         ]
-        assert [cb.args[0] for cb in callbacks] == [failed.pk]
+        assert [cb.args[0] for cb in callbacks] == [[failed.pk]]
         failed.refresh_from_db()
         assert failed.status == WebhookDelivery.Status.PENDING
 

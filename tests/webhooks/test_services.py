@@ -24,17 +24,18 @@ from webhooks.services import (
     endpoint_update,
     event_record,
 )
-from webhooks.tasks import webhook_delivery_send_task
+from webhooks.tasks import webhook_deliveries_send_task
 
 pytestmark = pytest.mark.django_db
 
 
 def _sent_ids(callbacks: list[Any]) -> list[int]:
-    """The delivery ids of captured `partial(task.delay, id)` on-commit callbacks."""
+    """The delivery ids of captured `partial(task.delay, [id, ...])` on-commit callbacks."""
     return [
-        cb.args[0]
+        delivery_id
         for cb in callbacks
-        if getattr(cb, "func", None) == webhook_delivery_send_task.delay
+        if getattr(cb, "func", None) == webhook_deliveries_send_task.delay
+        for delivery_id in cb.args[0]
     ]
 
 

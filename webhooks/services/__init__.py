@@ -5,6 +5,7 @@ from __future__ import annotations
 from webhooks.services.delivery import (
     RETRY_SCHEDULE,
     deliveries_resend,
+    deliveries_send,
     delivery_resend,
     delivery_send,
     delivery_sweep,
@@ -22,6 +23,7 @@ from webhooks.services.events import event_record
 __all__ = [
     "RETRY_SCHEDULE",
     "deliveries_resend",
+    "deliveries_send",
     "delivery_resend",
     "delivery_send",
     "delivery_sweep",

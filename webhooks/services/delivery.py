@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 import time
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -49,8 +54,6 @@ DELIVERY_SENDING = "Delivery {id} is being sent; try again in a moment"
 ENDPOINT_GONE = "The receiver answered 410 Gone"
 ENDPOINT_FAILING = "Every delivery failed for {days} days"
 
-_local = threading.local()
-
 
 def _relaxed_commit() -> None:
     """Let this transaction's COMMIT return before its WAL is flushed (PostgreSQL).
@@ -66,14 +69,30 @@ def _relaxed_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _session() -> requests.Session:
-    # One session (connection pool) per worker thread: keep-alive to busy receivers.
-    session = getattr(_local, "session", None)
+# Idle sessions (connection pools), shared by the send threads: keep-alive to busy
+# receivers across batches, although each batch runs on threads of its own.
+_idle_sessions: list[requests.Session] = []
+_idle_lock = threading.Lock()
+MAX_IDLE_SESSIONS = 256
+os.register_at_fork(after_in_child=_idle_sessions.clear)  # never share a parent's sockets
+
+
+@contextmanager
+def _session() -> Iterator[requests.Session]:
+    with _idle_lock:
+        session = _idle_sessions.pop() if _idle_sessions else None
     if session is None:
         session = requests.Session()
         session.trust_env = False  # no proxy from the environment: it would bypass url_check
-        _local.session = session
-    return session
+    try:
+        yield session
+    finally:
+        with _idle_lock:
+            keep = len(_idle_sessions) < MAX_IDLE_SESSIONS
+            if keep:
+                _idle_sessions.append(session)
+        if not keep:
+            session.close()
 
 
 @dataclass
@@ -118,15 +137,22 @@ def _signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     return secrets
 
 
-def _post(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> AttemptResult:
-    """One signed POST; never raises for anything the network or the receiver does."""
+def _refusal(url: str) -> AttemptResult | None:
+    """Why this URL must not be sent to now (the SSRF check again: DNS may have changed)."""
     Outcome = DeliveryAttempt.Outcome
     try:
-        url_check(endpoint.url, require_resolution=True)  # again now: DNS may have changed
+        url_check(url, require_resolution=True)
     except UnsafeUrl as exc:
         return AttemptResult(Outcome.REFUSED, error=exc.message)
     except HostUnresolvable:
         return AttemptResult(Outcome.CONNECTION_ERROR, error="The host name does not resolve")
+    return None
+
+
+def _post(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> AttemptResult:
+    """One signed POST (its URL checked by `_refusal` first); never raises for anything the
+    network or the receiver does."""
+    Outcome = DeliveryAttempt.Outcome
     event = delivery.event
     body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
     now = timezone.now()
@@ -147,14 +173,17 @@ def _post(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> AttemptResult
     timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
     start = time.monotonic()
     try:
-        with _session().post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        with (
+            _session() as session,
+            session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             excerpt = _read_excerpt(response, start + timeout)
     except requests.Timeout:
         return AttemptResult(
@@ -183,112 +212,179 @@ def _ms(start: float) -> int:
     return int((time.monotonic() - start) * 1000)
 
 
-_PENDING_DELIVERY_SQL = """
-SELECT d.id, d.public_id, d.status, d.attempt_count, d.retry_step, d.next_attempt_at,
-       d.team_id, t.webhook_token, d.event_id, e.public_id, e.type, e.payload,
-       d.endpoint_id, p.public_id, p.url, p.secret, p.previous_secret,
-       p.previous_secret_expires_at, p.is_enabled, p.failing_since, p.last_success_at
-FROM {delivery} d
-JOIN {event} e ON e.id = d.event_id
-JOIN {endpoint} p ON p.id = d.endpoint_id
-JOIN {team} t ON t.id = d.team_id
-WHERE d.id = %s AND d.status = 'pending'
+_CLAIM_SQL = """
+WITH picked AS (
+    SELECT id FROM {delivery}
+    WHERE id = ANY(%(ids)s) AND status = 'pending'
+      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+    ORDER BY id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE {delivery} AS d
+    SET status = 'sending', claimed_at = %(now)s, attempt_count = d.attempt_count + 1,
+        updated_at = %(now)s
+    FROM picked
+    WHERE d.id = picked.id AND d.status = 'pending'
+    RETURNING d.id, d.public_id, d.attempt_count, d.retry_step, d.team_id, d.event_id,
+              d.endpoint_id
+)
+SELECT c.id, c.public_id, c.attempt_count, c.retry_step, c.team_id, t.webhook_token,
+       c.event_id, e.public_id, e.type, e.payload, c.endpoint_id, p.public_id, p.url,
+       p.secret, p.previous_secret, p.previous_secret_expires_at, p.is_enabled,
+       p.failing_since, p.last_success_at
+FROM claimed c
+JOIN {event} e ON e.id = c.event_id
+JOIN {endpoint} p ON p.id = c.endpoint_id
+JOIN {team} t ON t.id = c.team_id
+ORDER BY c.id
 """
 
 
-def _pending_delivery(delivery_id: int) -> WebhookDelivery | None:
-    """The delivery with its event, endpoint and team, if it is pending.
+def _claim(delivery_ids: list[int], now: datetime) -> list[WebhookDelivery]:
+    """Claim the due, pending ones of these deliveries (PENDING -> SENDING, attempt_count + 1).
 
-    On PostgreSQL a fixed SQL string: compiling the ORM's four-table select_related cost
-    about a third of a delivery's CPU. (SQLite returns datetimes as text to a raw cursor,
-    so it keeps the ORM query.)
+    On PostgreSQL one statement: the rows are picked and locked once, in a CTE (a subquery
+    under `IN` may run again per row and pick more than the limit), with SKIP LOCKED and a
+    re-check of their status, so two claimers never take the same row; each claimed row
+    comes back with its event, endpoint and team. The returned deliveries carry the new
+    attempt_count (the claim's token). Elsewhere (SQLite, one writer at a time) a
+    conditional UPDATE per row.
     """
+    limit = int(settings.WEBHOOK_BATCH_SIZE)
     if connection.vendor != "postgresql":
-        return (
-            WebhookDelivery.objects.select_related("endpoint", "event", "team")
-            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
-            .first()
-        )
-    sql = _PENDING_DELIVERY_SQL.format(
+        return _claim_portable(delivery_ids, now, limit)
+    sql = _CLAIM_SQL.format(
         delivery=WebhookDelivery._meta.db_table,
         event=Event._meta.db_table,
         endpoint=WebhookEndpoint._meta.db_table,
         team=Team._meta.db_table,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [delivery_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    (pk, public_id, status, attempt_count, retry_step, next_attempt_at, team_id, token,
-     event_id, event_public_id, event_type, payload, endpoint_id, endpoint_public_id, url,
-     secret, previous_secret, previous_expires, is_enabled, failing_since,
-     last_success_at) = row  # fmt: skip
-    delivery = WebhookDelivery(
-        id=pk,
-        public_id=public_id,
-        status=status,
-        attempt_count=attempt_count,
-        retry_step=retry_step,
-        next_attempt_at=next_attempt_at,
+    with transaction.atomic():
+        _relaxed_commit()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"ids": list(delivery_ids), "now": now, "limit": limit})
+            rows = cursor.fetchall()
+    claimed = []
+    for row in rows:
+        (pk, public_id, attempt_count, retry_step, team_id, token, event_id, event_public_id,
+         event_type, payload, endpoint_id, endpoint_public_id, url, secret, previous_secret,
+         previous_expires, is_enabled, failing_since, last_success_at) = row  # fmt: skip
+        delivery = WebhookDelivery(
+            id=pk,
+            public_id=public_id,
+            status=WebhookDelivery.Status.SENDING,
+            attempt_count=attempt_count,
+            retry_step=retry_step,
+            team_id=team_id,
+            event_id=event_id,
+            endpoint_id=endpoint_id,
+            claimed_at=now,
+        )
+        delivery.team = Team(id=team_id, webhook_token=token)
+        delivery.event = Event(
+            id=event_id,
+            team_id=team_id,
+            public_id=event_public_id,
+            type=event_type,
+            payload=json.loads(payload) if isinstance(payload, str) else payload,
+        )
+        delivery.endpoint = WebhookEndpoint(
+            id=endpoint_id,
+            team_id=team_id,
+            public_id=endpoint_public_id,
+            url=url,
+            secret=secret,
+            previous_secret=previous_secret,
+            previous_secret_expires_at=previous_expires,
+            is_enabled=is_enabled,
+            failing_since=failing_since,
+            last_success_at=last_success_at,
+        )
+        claimed.append(delivery)
+    return claimed
+
+
+def _claim_portable(delivery_ids: list[int], now: datetime, limit: int) -> list[WebhookDelivery]:
+    Status = WebhookDelivery.Status
+    candidates = (
+        WebhookDelivery.objects.select_related("endpoint", "event", "team")
+        .filter(pk__in=delivery_ids, status=Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")[:limit]
     )
-    delivery.team = Team(id=team_id, webhook_token=token)
-    delivery.event = Event(
-        id=event_id,
-        team_id=team_id,
-        public_id=event_public_id,
-        type=event_type,
-        payload=json.loads(payload) if isinstance(payload, str) else payload,
+    claimed = []
+    with transaction.atomic():
+        for delivery in candidates:
+            taken = WebhookDelivery.objects.filter(
+                pk=delivery.pk, status=Status.PENDING, attempt_count=delivery.attempt_count
+            ).update(
+                status=Status.SENDING,
+                claimed_at=now,
+                attempt_count=delivery.attempt_count + 1,
+                updated_at=now,
+            )
+            if taken:
+                delivery.status, delivery.claimed_at = Status.SENDING, now
+                delivery.attempt_count += 1
+                claimed.append(delivery)
+    return claimed
+
+
+def _release_disabled(delivery: WebhookDelivery, now: datetime) -> None:
+    """A claimed delivery of a disabled endpoint fails without an attempt (resendable)."""
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.SENDING, attempt_count=delivery.attempt_count
+    ).update(
+        status=WebhookDelivery.Status.FAILED,
+        attempt_count=delivery.attempt_count - 1,
+        claimed_at=None,
+        next_attempt_at=None,
+        last_error=WEBHOOK_DISABLED.format(uuid=delivery.endpoint.public_id),
+        updated_at=now,
     )
-    delivery.endpoint = WebhookEndpoint(
-        id=endpoint_id,
-        team_id=team_id,
-        public_id=endpoint_public_id,
-        url=url,
-        secret=secret,
-        previous_secret=previous_secret,
-        previous_secret_expires_at=previous_expires,
-        is_enabled=is_enabled,
-        failing_since=failing_since,
-        last_success_at=last_success_at,
-    )
-    return delivery
+
+
+def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
+    """Make the due attempt of each of these deliveries that is due and not taken.
+
+    Claims them in one go (`_claim`: a duplicate message, a redelivered one or a second
+    worker gets nothing), checks each distinct URL's address once (send time: DNS may have
+    changed), POSTs them concurrently outside any transaction, a thread each on pooled
+    keep-alive sessions, then records every attempt (`_record_batch`). Returns the outcome
+    per delivery id for the attempts made.
+    """
+    now = timezone.now()
+    claimed = _claim(list(delivery_ids), now)
+    sendable = []
+    for delivery in claimed:
+        if delivery.endpoint.is_enabled:
+            sendable.append(delivery)
+        else:
+            _release_disabled(delivery, now)
+    if not sendable:
+        return {}
+    refusals = {url: _refusal(url) for url in {d.endpoint.url for d in sendable}}
+
+    def attempt(delivery: WebhookDelivery) -> tuple[WebhookDelivery, datetime, AttemptResult]:
+        started_at = timezone.now()
+        refused = refusals[delivery.endpoint.url]
+        return delivery, started_at, refused or _post(delivery, delivery.endpoint)
+
+    if len(sendable) == 1:
+        results = [attempt(sendable[0])]
+    else:
+        # A thread per delivery: the batch lasts as long as its slowest receiver, well
+        # within the time limit, however many of them time out.
+        with ThreadPoolExecutor(len(sendable), thread_name_prefix="webhook-send") as pool:
+            results = list(pool.map(attempt, sendable))
+    _record_batch(results)
+    return {delivery.pk: result.outcome for delivery, _, result in results}
 
 
 def delivery_send(*, delivery_id: int) -> str | None:
-    """Make the delivery's due attempt, if it is due and nobody else is making it.
-
-    Claims the row with a conditional UPDATE (PENDING -> SENDING, attempt_count + 1), so a
-    duplicate task, a redelivered message or a second worker does nothing. The POST runs
-    outside any transaction; the outcome is then recorded (`_record`). Returns the outcome,
-    or None when there was nothing to do.
-    """
-    now = timezone.now()
-    delivery = _pending_delivery(delivery_id)
-    if delivery is None or (delivery.next_attempt_at and delivery.next_attempt_at > now):
-        return None  # done, taken, or early: the sweeper publishes it again when due
-    if not delivery.endpoint.is_enabled:
-        WebhookDelivery.objects.filter(pk=delivery.pk, status=delivery.status).update(
-            status=WebhookDelivery.Status.FAILED,
-            next_attempt_at=None,
-            last_error=WEBHOOK_DISABLED.format(uuid=delivery.endpoint.public_id),
-            updated_at=now,
-        )
-        return None
-    number = delivery.attempt_count + 1
-    with transaction.atomic():
-        _relaxed_commit()
-        claimed = WebhookDelivery.objects.filter(
-            pk=delivery.pk,
-            status=WebhookDelivery.Status.PENDING,
-            attempt_count=delivery.attempt_count,
-        ).update(status=WebhookDelivery.Status.SENDING, claimed_at=now, attempt_count=number)
-    if not claimed:
-        return None
-    started_at = timezone.now()
-    result = _post(delivery, delivery.endpoint)
-    _record(delivery, number=number, started_at=started_at, result=result)
-    return result.outcome
+    """Make one delivery's due attempt (see deliveries_send); its outcome, or None."""
+    return deliveries_send(delivery_ids=[delivery_id]).get(delivery_id)
 
 
 def _next_delay(step: int, retry_after: timedelta | None) -> timedelta:
@@ -346,6 +442,58 @@ def _record(
         endpoint_disable(endpoint_id=delivery.endpoint_id, reason=ENDPOINT_GONE)
     else:
         _endpoint_failed(delivery.endpoint_id, now)
+
+
+def _record_batch(results: list[tuple[WebhookDelivery, datetime, AttemptResult]]) -> None:
+    """Record a batch's attempts: its successes in one transaction of a few statements
+    (lock the rows still held by these claims, mark them delivered, insert their attempts),
+    anything else one by one (`_record`: retry schedule, 410, failing endpoints)."""
+    Status, Outcome = WebhookDelivery.Status, DeliveryAttempt.Outcome
+    succeeded = {d.pk: (d, started, r) for d, started, r in results if r.outcome == Outcome.SUCCESS}
+    if succeeded:
+        with transaction.atomic():
+            _relaxed_commit()
+            now = timezone.now()
+            # Only the claim holder records (see `_record`): rows whose claim was taken back
+            # by the sweeper are left to the attempt it scheduled.
+            held = [
+                pk
+                for pk, count in WebhookDelivery.objects.select_for_update()
+                .filter(pk__in=list(succeeded), status=Status.SENDING)
+                .values_list("pk", "attempt_count")
+                if count == succeeded[pk][0].attempt_count
+            ]
+            by_code: dict[int | None, list[int]] = defaultdict(list)
+            for pk in held:
+                by_code[succeeded[pk][2].status_code].append(pk)
+            for code, pks in by_code.items():
+                WebhookDelivery.objects.filter(pk__in=pks).update(
+                    status=Status.DELIVERED,
+                    delivered_at=now,
+                    next_attempt_at=None,
+                    claimed_at=None,
+                    last_status_code=code,
+                    last_error="",
+                    updated_at=now,
+                )
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    delivery_id=pk,
+                    number=succeeded[pk][0].attempt_count,
+                    outcome=Outcome.SUCCESS,
+                    started_at=succeeded[pk][1],
+                    duration_ms=succeeded[pk][2].duration_ms,
+                    response_status_code=succeeded[pk][2].status_code,
+                    response_body=succeeded[pk][2].body,
+                )
+                for pk in held
+            )
+            endpoints = {succeeded[pk][0].endpoint_id: succeeded[pk][0].endpoint for pk in held}
+            for endpoint in endpoints.values():
+                _endpoint_succeeded(endpoint, now)
+    for delivery, started_at, result in results:
+        if result.outcome != Outcome.SUCCESS:
+            _record(delivery, number=delivery.attempt_count, started_at=started_at, result=result)
 
 
 def _endpoint_succeeded(endpoint: WebhookEndpoint, now: datetime) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,14 +15,19 @@ from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 
 
 def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
-    """Publish one send task per delivery once the current transaction commits."""
+    """Publish send tasks for these deliveries once the current transaction commits: one
+    message per WEBHOOK_BATCH_SIZE of them (a batch is claimed and sent together)."""
     # Imported here: tasks.py imports the services, which therefore cannot import it first.
-    from webhooks.tasks import webhook_delivery_send_task
+    from webhooks.tasks import webhook_deliveries_send_task
 
-    for delivery_id in delivery_ids:
+    ids = list(delivery_ids)
+    size = int(settings.WEBHOOK_BATCH_SIZE)
+    for start in range(0, len(ids), size):
         # robust: a broker outage must not turn a committed change into an error for the
-        # caller; the row is committed, and the sweeper publishes it again (enqueued_at).
-        transaction.on_commit(partial(webhook_delivery_send_task.delay, delivery_id), robust=True)
+        # caller; the rows are committed, and the sweeper publishes them again (enqueued_at).
+        transaction.on_commit(
+            partial(webhook_deliveries_send_task.delay, ids[start : start + size]), robust=True
+        )
 
 
 def deliveries_create(*, event: Event, endpoints: list[WebhookEndpoint]) -> list[WebhookDelivery]:

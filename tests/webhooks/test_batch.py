@@ -1,0 +1,209 @@
+"""Batches: deliveries published together, claimed in one go, sent concurrently, recorded."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
+from pytest_httpserver import HTTPServer
+
+from sparkloop.models import Team
+from tests.webhooks.conftest import record_sync, verify_signature
+from tests.webhooks.test_services import _sent_ids
+from webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.services import deliveries_send, endpoint_create, event_record
+from webhooks.services.delivery import AttemptResult, _claim, _record_batch
+from webhooks.tasks import webhook_deliveries_send_task
+
+pytestmark = pytest.mark.django_db
+
+Status, Outcome = WebhookDelivery.Status, DeliveryAttempt.Outcome
+
+
+def _record_many(team: Team, count: int) -> list[WebhookDelivery]:
+    with transaction.atomic():
+        return [record_sync(team, f"r{i}@example.com") for i in range(count)]
+
+
+def test_an_events_deliveries_are_published_in_batches(
+    team: Team,
+    endpoint: WebhookEndpoint,
+    settings: SettingsWrapper,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.WEBHOOK_BATCH_SIZE = 4
+    endpoints = [endpoint_create(team=team, url=f"https://h{i}.example.com/") for i in range(9)]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        event = event_record(team=team, type="sync_subscriber", payload={})
+
+    assert [len(cb.args[0]) for cb in callbacks] == [4, 4, 2]
+    deliveries = WebhookDelivery.objects.filter(event=event).order_by("pk")
+    assert _sent_ids(callbacks) == [d.pk for d in deliveries]
+    assert len(endpoints) + 1 == len(deliveries)
+
+
+def test_a_batch_is_sent_signed_and_recorded_once_each(
+    team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    deliveries = _record_many(team, 20)
+
+    webhook_deliveries_send_task([d.pk for d in deliveries])
+
+    ids = [request.headers["webhook-id"] for request, _ in httpserver.log]
+    assert sorted(ids) == sorted(d.event.public_id for d in deliveries)
+    for request, _ in httpserver.log:
+        assert verify_signature(secret=endpoint.secret, headers=request.headers, body=request.data)
+    rows = WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    assert {(r.status, r.attempt_count, r.last_status_code) for r in rows} == {
+        (Status.DELIVERED, 1, 200)
+    }
+    attempts = DeliveryAttempt.objects.filter(delivery__in=deliveries)
+    assert sorted(attempts.values_list("delivery_id", flat=True)) == sorted(
+        d.pk for d in deliveries
+    )
+    assert {(a.number, a.outcome, a.response_body) for a in attempts} == {
+        (1, Outcome.SUCCESS, "ok")
+    }
+
+
+def test_a_batch_with_successes_and_failures_records_each_outcome(
+    team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+) -> None:
+    failing = endpoint_create(team=team, url=httpserver.url_for("/broken"))
+    httpserver.expect_request("/hook").respond_with_data("")
+    httpserver.expect_request("/broken").respond_with_data("down", status=503)
+    with transaction.atomic():
+        events = [event_record(team=team, type="sync_subscriber", payload={}) for _ in range(3)]
+    deliveries = list(WebhookDelivery.objects.filter(event__in=events))
+    assert len(deliveries) == 6
+
+    outcomes = deliveries_send(delivery_ids=[d.pk for d in deliveries])
+
+    assert sorted(outcomes.values()) == [Outcome.HTTP_ERROR] * 3 + [Outcome.SUCCESS] * 3
+    for row in WebhookDelivery.objects.filter(pk__in=outcomes):
+        attempt = row.attempts.get()
+        if row.endpoint_id == failing.pk:
+            assert (row.status, row.retry_step, row.last_status_code) == (Status.PENDING, 1, 503)
+            assert row.next_attempt_at > timezone.now()
+            assert (attempt.outcome, attempt.response_body) == (Outcome.HTTP_ERROR, "down")
+        else:
+            assert (row.status, row.last_status_code) == (Status.DELIVERED, 200)
+            assert attempt.outcome == Outcome.SUCCESS
+    failing.refresh_from_db()
+    endpoint.refresh_from_db()
+    assert (failing.consecutive_failures, endpoint.consecutive_failures) == (3, 0)
+    assert failing.failing_since is not None
+    assert endpoint.failing_since is None
+
+
+def test_running_a_batch_twice_sends_it_once(
+    team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("")
+    ids = [d.pk for d in _record_many(team, 5)]
+
+    webhook_deliveries_send_task(ids)
+    webhook_deliveries_send_task(ids)
+
+    assert len(httpserver.log) == 5
+    assert DeliveryAttempt.objects.filter(delivery_id__in=ids).count() == 5
+
+
+def test_a_batch_skips_what_is_not_due_and_takes_at_most_the_batch_size(
+    team: Team, endpoint: WebhookEndpoint, settings: SettingsWrapper
+) -> None:
+    settings.WEBHOOK_BATCH_SIZE = 3
+    deliveries = _record_many(team, 5)
+    later = deliveries[0]
+    WebhookDelivery.objects.filter(pk=later.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+
+    claimed = _claim([d.pk for d in deliveries], timezone.now())
+
+    assert [d.pk for d in claimed] == [d.pk for d in deliveries[1:4]]
+    assert {d.attempt_count for d in claimed} == {1}
+    assert WebhookDelivery.objects.get(pk=later.pk).status == Status.PENDING
+
+
+def test_a_batch_drops_successes_whose_claim_was_taken_back(
+    team: Team, endpoint: WebhookEndpoint
+) -> None:
+    kept, lost = _record_many(team, 2)
+    claimed = {d.pk: d for d in _claim([kept.pk, lost.pk], timezone.now())}
+    # The sweeper gave up on `lost` and its attempt 2 is running now.
+    WebhookDelivery.objects.filter(pk=lost.pk).update(attempt_count=2)
+    now = timezone.now()
+
+    _record_batch(
+        [(claimed[pk], now, AttemptResult(Outcome.SUCCESS, 200)) for pk in (kept.pk, lost.pk)]
+    )
+
+    assert WebhookDelivery.objects.get(pk=kept.pk).status == Status.DELIVERED
+    assert WebhookDelivery.objects.get(pk=lost.pk).status == Status.SENDING
+    assert list(DeliveryAttempt.objects.values_list("delivery_id", flat=True)) == [kept.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestConcurrentBatches:
+    def _race(self, count: int, target: Any) -> list[BaseException]:
+        start = threading.Barrier(count)
+        errors: list[BaseException] = []
+
+        def run(index: int) -> None:
+            try:
+                start.wait()
+                target(index)
+            except BaseException as exc:  # reported by the test, not swallowed
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return errors
+
+    def test_two_claimers_never_take_the_same_delivery(
+        self, team: Team, endpoint: WebhookEndpoint, settings: SettingsWrapper
+    ) -> None:
+        settings.WEBHOOK_BATCH_SIZE = 200
+        ids = [d.pk for d in _record_many(team, 200)]
+        taken: list[list[int]] = [[], []]
+
+        def claim(index: int) -> None:
+            # Each claims in small bites, in opposite orders, until nothing is left.
+            order = ids if index == 0 else ids[::-1]
+            for start in range(0, len(order), 10):
+                taken[index] += [d.pk for d in _claim(order[start : start + 20], timezone.now())]
+
+        assert self._race(2, claim) == []
+        assert set(taken[0]).isdisjoint(taken[1])
+        assert sorted(taken[0] + taken[1]) == sorted(ids)
+        rows = WebhookDelivery.objects.filter(pk__in=ids)
+        assert {(r.status, r.attempt_count) for r in rows} == {(Status.SENDING, 1)}
+
+    def test_racing_batches_send_each_attempt_once(
+        self, team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+    ) -> None:
+        httpserver.expect_request("/hook").respond_with_data("")
+        deliveries = _record_many(team, 30)
+        ids = [d.pk for d in deliveries]
+
+        assert self._race(4, lambda index: webhook_deliveries_send_task(ids)) == []
+
+        sent = [request.headers["webhook-id"] for request, _ in httpserver.log]
+        assert sorted(sent) == sorted(d.event.public_id for d in deliveries)
+        rows = WebhookDelivery.objects.filter(pk__in=ids)
+        assert {(r.status, r.attempt_count) for r in rows} == {(Status.DELIVERED, 1)}
+        assert DeliveryAttempt.objects.filter(delivery_id__in=ids).count() == 30
