@@ -7,6 +7,7 @@ Both set `request.team` (the team the request acts for) and `request.user` (that
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -17,6 +18,8 @@ from rest_framework.request import Request
 
 from sparkloop.models import ApiKey, Team, hash_api_key
 from sparkloop.oauth.models import AccessToken
+
+logger = logging.getLogger(__name__)
 
 API_KEY_MISSING = "API key is missing!"
 USER_NOT_FOUND = "User not found!"
@@ -90,5 +93,13 @@ def _touch(key: ApiKey) -> None:
     if key.last_used_at and now - key.last_used_at < LAST_USED_RESOLUTION:
         return
     # The cache gate keeps concurrent requests of one key from all writing the same row.
-    if cache.add(f"apikey-touch:{key.pk}", 1, timeout=int(LAST_USED_RESOLUTION.total_seconds())):
+    # Bookkeeping only: a cache outage must not fail the request.
+    try:
+        gate = cache.add(
+            f"apikey-touch:{key.pk}", 1, timeout=int(LAST_USED_RESOLUTION.total_seconds())
+        )
+    except Exception:
+        logger.warning("cache unavailable; last_used_at of key %s not refreshed", key.prefix)
+        return
+    if gate:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

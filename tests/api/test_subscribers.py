@@ -692,3 +692,19 @@ def test_a_request_records_when_the_key_was_last_used(api_client: APIClient, tea
     assert first is not None
     # Refreshed at most every few minutes: the second request costs no write.
     assert team.api_keys.get().last_used_at == first
+
+
+def test_the_api_keeps_answering_when_the_cache_is_down(
+    api_client: APIClient, settings: object
+) -> None:
+    # A real Redis client against a port nothing listens on: the cache only serves
+    # bookkeeping (last_used_at, rate limits), so requests still succeed.
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = api_client.get("/v2/subscribers")
+    assert response.status_code == 200
+    assert response.json()["meta"]["total_subscribers"] == 0
