@@ -1,16 +1,18 @@
 """Webhook delivery throughput against a raw concurrent HTTP loop (issue 4, throughput).
 
     DATABASE_URL=postgres://… uv run python bench/webhooks_throughput.py \
-        [--events 20000] [--concurrency 32] [--workers 1] [--port 18080]
+        [--events 20000] [--concurrency 32] [--workers 1] [--worker-threads 4] [--port 18080]
 
 1. Starts the receiver (bench/webhooks_receiver.py) in its own process.
 2. Raw loop: `--concurrency` threads, each with a requests.Session, POST the same signed
    JSON body to the receiver, `--events` requests in all; requests per second.
 3. Ours: `--events` sync_subscriber outbox events with one delivery each (bulk-inserted:
    recording is not what is measured) and their send tasks published to a dedicated queue
-   with no worker running; then `--workers` Celery workers (`--pool threads --concurrency
-   N`) start and deliver them; deliveries per second from the first to the last request
-   the receiver got.
+   with no worker running, one message per WEBHOOK_BATCH_SIZE deliveries, as
+   `deliveries_enqueue_on_commit` publishes them; then `--workers` Celery workers
+   (`--pool threads --concurrency <--worker-threads>`) start and deliver them (each batch
+   sends on a thread per delivery); deliveries per second from the first to the last
+   request the receiver got.
    Every delivery is then checked DELIVERED in the database.
 Needs PostgreSQL and Redis (CELERY_BROKER_URL=redis://…). Prints and writes results JSON.
 """
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker-threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=18080)
     args = parser.parse_args()
 
@@ -99,12 +102,13 @@ def main() -> None:
         before_ours = receiver_stats(args.port)["requests"]
 
         django_setup(env)
+        from django.conf import settings
         from django.db import transaction
         from django.utils import timezone
 
         from sparkloop.celery import app
         from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
-        from webhooks.tasks import webhook_delivery_send_task
+        from webhooks.tasks import webhook_deliveries_send_task
 
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(QUEUE)
@@ -112,7 +116,7 @@ def main() -> None:
         endpoint = WebhookEndpoint.objects.get(team=team)
         begin = time.monotonic()
         # The outbox rows in bulk (event_record's own cost is not what is measured here),
-        # then one send task per delivery, published from 8 threads.
+        # then one send task per batch of deliveries, published from 8 threads.
         with transaction.atomic():
             events = Event.objects.bulk_create(
                 Event(
@@ -129,13 +133,15 @@ def main() -> None:
                 )
                 for e in events
             )
+        ids, size = [d.pk for d in deliveries], int(settings.WEBHOOK_BATCH_SIZE)
+        batches = [ids[start : start + size] for start in range(0, len(ids), size)]
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(webhook_delivery_send_task.delay, [d.pk for d in deliveries]))
+            list(pool.map(webhook_deliveries_send_task.delay, batches))
         produce_rate = args.events / (time.monotonic() - begin)
         print(f"outbox rows written and published: {produce_rate:.0f} deliveries/s")
 
         workers = [
-            start(worker_cmd(QUEUE, args.concurrency), env, log) for _ in range(args.workers)
+            start(worker_cmd(QUEUE, args.worker_threads), env, log) for _ in range(args.workers)
         ]
         first = last = None
         cpu_first = 0.0
@@ -155,10 +161,18 @@ def main() -> None:
         cpu_used = sum(cpu_seconds(p.pid) for p in workers) - cpu_first
         got = seen - before_ours
         ours = got / (last - first) if first and last and last > first else 0.0
-        delivered = WebhookDelivery.objects.filter(
-            team=team, status=WebhookDelivery.Status.DELIVERED
-        ).count()
-        print(f"ours: {ours:.0f} deliveries/s ({args.workers} x threads {args.concurrency})")
+        # A batch's outcomes are recorded after its last request: wait for them (30 s).
+        for _ in range(300):
+            delivered = WebhookDelivery.objects.filter(
+                team=team, status=WebhookDelivery.Status.DELIVERED
+            ).count()
+            if delivered >= args.events:
+                break
+            time.sleep(0.1)
+        print(
+            f"ours: {ours:.0f} deliveries/s ({args.workers} x threads {args.worker_threads},"
+            f" batches of {size})"
+        )
         print(f"delivered in the database: {delivered} of {args.events}")
         ours_cpu = cpu_used / got if got else 0.0
         print(f"worker CPU: {ours_cpu * 1000:.2f} ms per delivery")
@@ -166,6 +180,8 @@ def main() -> None:
             "events": args.events,
             "concurrency": args.concurrency,
             "workers": args.workers,
+            "worker_threads": args.worker_threads,
+            "batch_size": size,
             "raw_requests_per_s": round(raw),
             "ours_deliveries_per_s": round(ours),
             "ratio": round(ours / raw, 3) if raw else None,
