@@ -1,14 +1,16 @@
 # Two commands on a fresh clone: `make run` (the whole service) and `make test` (every check).
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(HOME)/.cargo/bin:$(PATH)
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# Resolved when a recipe runs (after the `uv` target may have installed it): the `uv`
+# command if it is on PATH, else the module pip installed (no shim or PATH change needed).
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint format setup uv
 
 uv:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || \
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 	  python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --user --quiet uv
 
 setup: uv
