@@ -76,10 +76,13 @@ def subscriber_create(
     created_at: datetime | None = None,
     origin: str = Subscriber.ORIGIN_API,
     cpa: Decimal | None = None,
+    referral_status: str | None = None,
 ) -> Subscriber:
     """Create a subscriber, attributing it to the referrer whose `ref_code` is given.
 
     A code that matches no subscriber of the team creates the subscriber unreferred.
+    `referral_status` marks a subscriber referred from outside the team (the partner
+    network: no referrer in the team, but referred, with that status).
     Emits `sync_subscriber` (and `new_referral` when created confirmed and referred).
     Raises Conflict(EMAIL_TAKEN) when the email exists in the team, in any case, also
     when a concurrent request creates it first.
@@ -101,8 +104,10 @@ def subscriber_create(
         status=status,
         referrer=referrer,
         referrer_code=referrer.ref_code if referrer else None,
-        referred=referrer is not None,
-        referral_status=Subscriber.ReferralStatus.PENDING if referrer else None,
+        referred=referrer is not None or referral_status is not None,
+        referral_status=(
+            referral_status or (Subscriber.ReferralStatus.PENDING if referrer else None)
+        ),
         ip_address=ip_address,
         user_agent=user_agent,
         utm_source=utm_source,
@@ -130,8 +135,9 @@ def subscriber_create(
         raise Conflict(EMAIL_TAKEN)
 
     counter_add(team_id=team.pk, name=COUNTER_SUBSCRIBERS, delta=1)
-    if referrer is not None:
+    if subscriber.referred:
         counter_add(team_id=team.pk, name=COUNTER_REFERRED, delta=1)
+    if referrer is not None:
         _referrer_adjust(referrer.pk, team_id=team.pk, made=1)
     # Campaign memberships, the referral in each campaign, its screening and (if created
     # confirmed) its verification: referrals/services.

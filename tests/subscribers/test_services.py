@@ -89,3 +89,14 @@ def test_counters_stay_exact_through_confirm_reject_unsubscribe_and_delete(team:
     subscriber_delete(subscriber=referrer)
     assert totals(team) == (2, 2, 0)
     assert Subscriber.objects.filter(team=team, referred=True).count() == 2
+
+
+def test_subscriber_create_marks_a_subscriber_referred_from_outside_the_team(team: Team) -> None:
+    subscriber = subscriber_create(
+        team=team, email="p@example.com", referral_status=Subscriber.ReferralStatus.PENDING
+    )
+
+    assert subscriber.referred is True
+    assert subscriber.referrer_id is None
+    assert subscriber.referral_status == "pending"
+    assert totals(team) == (1, 1, 0)

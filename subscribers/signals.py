@@ -1,0 +1,25 @@
+"""The seam through which the subscribers app announces what happened to a subscriber.
+
+The subscribers app never imports the apps above it (referrals, partners). Each of its
+services sends one of these signals *inside its own transaction*, after the subscriber row
+is written (for `subscriber_deleted`: before the row is deleted), and the apps above react
+with receivers connected in their `AppConfig.ready()`. A receiver that raises rolls the
+whole change back, so a state change and its consequences commit together or not at all.
+
+Every signal is sent with `sender=Subscriber` and `subscriber=<the locked instance>`:
+- `subscriber_created`: also `referrer` (the referring `Subscriber` of the team, or None);
+- `subscriber_confirmed`: the status moved to `confirmed` (also when created confirmed);
+- `subscriber_unsubscribed`: the status moved to `unsubscribed`;
+- `subscriber_rejected`: a pending referral was rejected (`PUT .../reject`);
+- `subscriber_deleted`: the subscriber is about to be erased.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+subscriber_created = Signal()
+subscriber_confirmed = Signal()
+subscriber_unsubscribed = Signal()
+subscriber_rejected = Signal()
+subscriber_deleted = Signal()
