@@ -7,3 +7,6 @@ from django.apps import AppConfig
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
+
+    def ready(self) -> None:
+        from referrals import receivers  # noqa: F401  (connects the receivers)

@@ -8,15 +8,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sparkloop.models import ApiKey, Team, hash_api_key
+from sparkloop.signals import team_created
 
 
 @transaction.atomic
 def team_create(*, name: str, rate_limit_tier: str = Team.RateLimitTier.DEFAULT) -> Team:
-    """Create a team with everything a team starts with (its default campaign)."""
-    team = Team.objects.create(name=name, rate_limit_tier=rate_limit_tier)
-    from referrals.services import team_setup_referrals
+    """Create a team with everything a team starts with.
 
-    team_setup_referrals(team=team)
+    The apps above the plumbing (its default referral campaign, its partner profile) react
+    to `team_created`, sent in this transaction.
+    """
+    team = Team.objects.create(name=name, rate_limit_tier=rate_limit_tier)
+    team_created.send(sender=Team, team=team)
     return team
 
 
