@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_model_update_writes_only_the_fields_given_and_changed(team: Team) -> None:
-    instance, changed = model_update(
+    _, changed = model_update(
         instance=team,
         fields=["name", "rate_limit_tier"],
         data={"name": "renamed", "rate_limit_tier": UNSET},
