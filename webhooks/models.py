@@ -41,7 +41,9 @@ class Event(models.Model):
         REWARD_UNLOCKED = "reward_unlocked"
         REWARD_REDEEMED = "reward_redeemed"
         SYNC_SUBSCRIBER = "sync_subscriber"
-        # Our extensions: an endpoint disabled for failing, and "Send test webhook".
+        # Our extensions: a monthly payout made for a partner (partners app),
+        PAYOUT_CREATED = "payout_created"
+        # an endpoint disabled for failing, and "Send test webhook".
         WEBHOOK_DISABLED = "webhook_disabled"
         WEBHOOK_TEST = "webhook_test"
 
@@ -72,6 +74,7 @@ EXTENSION_EVENT_FLAGS = (
     "new_offer_lead",
     "sync_subscriber",
     "webhook_disabled",
+    "payout_created",  # a monthly payout was made for the team as a partner (partners)
     "app.connected",  # an OAuth app was authorized by the team (sparkloop/oauth)
 )
 EVENT_FLAGS = DOCUMENTED_EVENT_FLAGS + EXTENSION_EVENT_FLAGS
