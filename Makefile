@@ -1,17 +1,31 @@
 # Two commands on a fresh clone: `make run` (the whole service) and `make test` (every check).
+# Prerequisites: Python >= 3.11 as `python3` (or PYTHON=...) and make; nothing else.
 SHELL := /bin/bash
-export PATH := $(HOME)/.local/bin:$(HOME)/.cargo/bin:$(PATH)
-# Resolved when a recipe runs (after the `uv` target may have installed it): the `uv`
-# command if it is on PATH, else the module pip installed (no shim or PATH change needed).
-UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PYTHON ?= python3
+# uv: the one on PATH, else a private copy in a virtual environment of its own under
+# var/bootstrap (made with `python3 -m venv`, which PEP 668 allows on Debian/Ubuntu system
+# Pythons; never `pip install --break-system-packages` or `--user`).
+BOOTSTRAP := $(CURDIR)/var/bootstrap
+UV = $(shell command -v uv 2>/dev/null || echo $(BOOTSTRAP)/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint format setup uv
 
 uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
-	  python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --user --quiet uv
+	@if command -v uv >/dev/null 2>&1 || [ -x "$(BOOTSTRAP)/bin/uv" ]; then exit 0; fi; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Python >= 3.11 is needed as '$(PYTHON)' (or run: make PYTHON=/path/to/python3.x ...)" >&2; exit 1; }; \
+	echo "Installing uv into $(BOOTSTRAP) (once)..."; \
+	rm -rf "$(BOOTSTRAP)"; \
+	if $(PYTHON) -m venv "$(BOOTSTRAP)" >/dev/null 2>&1 && [ -x "$(BOOTSTRAP)/bin/pip" ]; then \
+	  "$(BOOTSTRAP)/bin/pip" install --quiet --disable-pip-version-check uv; \
+	else \
+	  rm -rf "$(BOOTSTRAP)" && $(PYTHON) -m venv --without-pip "$(BOOTSTRAP)" && \
+	  $(PYTHON) -m pip --python "$(BOOTSTRAP)/bin/python" install --quiet --disable-pip-version-check uv \
+	  || { echo "Could not make a virtual environment with pip: install python3-venv (Debian/Ubuntu: apt install python3-venv) or uv (https://docs.astral.sh/uv/)." >&2; \
+	       rm -rf "$(BOOTSTRAP)"; exit 1; }; \
+	fi
 
 setup: uv
 	@$(UV) sync --frozen --quiet
