@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from sparkloop.counters import counter_get
-from sparkloop.models import ApiKey, Team, TeamCounter
+from sparkloop.models import ApiKey, Team, TeamCounter, TeamMembership
 from sparkloop.services import api_key_create, api_key_revoke, team_create
 from subscribers.selectors import COUNTER_SUBSCRIBERS
 
@@ -218,3 +218,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
             self.message_user(request, KEYS_REVOKED.format(count=revoked), messages.SUCCESS)
         if already:
             self.message_user(request, KEYS_ALREADY_REVOKED.format(count=already), messages.INFO)
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "team", "created_at")
+    search_fields = ("user__username", "team__name")
+    raw_id_fields = ("user", "team")

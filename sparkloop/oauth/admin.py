@@ -1,4 +1,4 @@
-"""Admin of OAuth apps (registered by staff or owned by a team), tokens, members, connections.
+"""Admin of OAuth apps (registered by staff or owned by a team), tokens and connections.
 
 Replaces the toolkit's registrations (imported first, see INSTALLED_APPS) to show teams.
 """
@@ -19,7 +19,6 @@ from sparkloop.oauth.models import (
     Grant,
     IDToken,
     RefreshToken,
-    TeamMembership,
 )
 from sparkloop.oauth.services import connection_revoke
 
@@ -55,13 +54,6 @@ class RefreshTokenAdmin(oauth_admin.RefreshTokenAdmin):
 @admin.register(Grant)
 class GrantAdmin(oauth_admin.GrantAdmin):
     list_display = ("pk", "masked_code", "team", "application", "expires")
-    raw_id_fields = ("user", "team")
-
-
-@admin.register(TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "created_at")
-    search_fields = ("user__username", "team__name")
     raw_id_fields = ("user", "team")
 
 

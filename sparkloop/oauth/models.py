@@ -7,7 +7,6 @@ own team (client credentials); the API authenticates a Bearer token as that team
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from oauth2_provider.models import (
     AbstractAccessToken,
@@ -81,24 +80,6 @@ class IDToken(AbstractIDToken):
 
     class Meta(AbstractIDToken.Meta):
         verbose_name = "OpenID Connect ID token"
-
-
-class TeamMembership(models.Model):
-    """A person (Django user) who may act for a team, e.g. consent to apps on its behalf."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="uniq_teammembership_user_team")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.team}"
 
 
 class Connection(models.Model):

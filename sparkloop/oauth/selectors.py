@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from sparkloop.exceptions import NotFound
-from sparkloop.models import Team
-from sparkloop.oauth.models import Application, Connection, TeamMembership
+from sparkloop.models import Team, TeamMembership
+from sparkloop.oauth.models import Application, Connection
 
 CONNECTION_NOT_FOUND = "Connection {id} not found!"
 

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from sparkloop.models import Team
-from sparkloop.oauth.models import AccessToken, Application, TeamMembership
+from sparkloop.models import Team, TeamMembership
+from sparkloop.oauth.models import AccessToken, Application
 from sparkloop.oauth.services import application_create
 
 REDIRECT_URI = "https://partner.example/callback"

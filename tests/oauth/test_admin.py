@@ -15,14 +15,21 @@ from tests.oauth.helpers import bearer, issue_token, make_app
 @pytest.mark.django_db
 class TestOAuthAdmin:
     @pytest.mark.parametrize(
-        "model", ["application", "accesstoken", "refreshtoken", "grant", "teammembership"]
+        "model",
+        [
+            "oauth_application",
+            "oauth_accesstoken",
+            "oauth_refreshtoken",
+            "oauth_grant",
+            "sparkloop_teammembership",
+        ],
     )
     def test_it_shows_each_changelist_and_add_page(self, admin_client: Client, model: str) -> None:
         make_app(name="Listed app")
 
-        assert admin_client.get(reverse(f"admin:oauth_{model}_changelist")).status_code == 200
-        if model in ("application", "teammembership"):
-            assert admin_client.get(reverse(f"admin:oauth_{model}_add")).status_code == 200
+        assert admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+        if model in ("oauth_application", "sparkloop_teammembership"):
+            assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 200
 
     def test_it_lists_applications_with_their_team(self, admin_client: Client, team: Team) -> None:
         make_app(team=team, name="Team app")
