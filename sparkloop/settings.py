@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the API's: sees every final response under /v2/ to add rate-limit headers.
     "sparkloop.api.throttling.RateLimitHeadersMiddleware",
+    # Refuses NUL characters in paths, queries and form bodies (sparkloop/middleware.py).
+    "sparkloop.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

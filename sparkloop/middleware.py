@@ -1,0 +1,81 @@
+"""Middleware every route goes through: the guard against NUL characters in a request.
+
+PostgreSQL stores NUL in neither text nor jsonb, so a NUL that reaches a query is a 500
+(`ValueError: A string literal cannot contain NUL`). Rather than guard every selector, a
+request carrying one is refused here, before any view: a NUL in the path is the contract's
+404, one in the query string, a form body or HTTP Basic credentials a 400. The OAuth
+endpoints answer in their own format (RFC 6749 §5.2, `invalid_request`). JSON bodies are
+checked where they are decoded (`sparkloop.api.parsers`), with their depth limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from sparkloop.api.exceptions import NOT_FOUND
+
+QUERY_NUL = "The query string must not contain NUL characters"
+BODY_NUL = "The request body must not contain NUL characters"
+CREDENTIALS_NUL = "The credentials must not contain NUL characters"
+
+OAUTH_PREFIX = "/oauth/"
+
+
+def _has_nul(encoded: str | bytes) -> bool:
+    raw = encoded.encode("latin-1") if isinstance(encoded, str) else encoded
+    return b"\x00" in raw or b"\x00" in unquote_to_bytes(raw)
+
+
+def _form_has_nul(request: HttpRequest) -> bool:
+    content_type = request.content_type or ""
+    if content_type == "application/x-www-form-urlencoded":
+        # Percent-escapes are always '%' and two hex digits: "%00" can't be a part of another.
+        return _has_nul(request.body)
+    if content_type == "multipart/form-data" and request.method == "POST":
+        # Files may hold any byte (a PNG is full of NULs); the text fields may not.
+        return any("\x00" in key or "\x00" in value for key, value in request.POST.items())
+    return False
+
+
+def _basic_credentials_have_nul(request: HttpRequest) -> bool:
+    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False  # not credentials at all: the view refuses them in its own words
+    return _has_nul(decoded)
+
+
+def _refuse(request: HttpRequest, message: str) -> JsonResponse:
+    if request.path.startswith(OAUTH_PREFIX):
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": message}, status=400
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return JsonResponse({"error": message}, status=400)
+
+
+class HostileInputMiddleware:
+    """Refuses requests carrying NUL characters before any view or query sees them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            return JsonResponse({"error": NOT_FOUND}, status=404)
+        if _has_nul(request.META.get("QUERY_STRING", "")):
+            return _refuse(request, QUERY_NUL)
+        if _basic_credentials_have_nul(request):
+            return _refuse(request, CREDENTIALS_NUL)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and _form_has_nul(request):
+            return _refuse(request, BODY_NUL)
+        return self.get_response(request)
