@@ -53,9 +53,17 @@ class Application(AbstractApplication):
 
 
 class Grant(AbstractGrant):
-    """An authorization code; `team` is the one chosen on the consent page."""
+    """An authorization code; `team` is the one chosen on the consent page.
+
+    A code is exchanged once. The exchange marks it used (instead of deleting it, as the
+    toolkit would), names the token family it started, and pushes `expires` to the end of
+    that family's life, so that the hourly clean-up keeps the code for as long as the tokens
+    it issued may live: presenting it again revokes them all (RFC 6749 §4.1.2).
+    """
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    token_family = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta(AbstractGrant.Meta):
         verbose_name = "OAuth grant"

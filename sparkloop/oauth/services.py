@@ -72,6 +72,17 @@ def connection_revoke(*, connection: Connection) -> None:
 
 
 @transaction.atomic
+def grant_tokens_revoke(*, grant: Grant) -> None:
+    """Revoke every token issued from an authorization code that was presented again.
+
+    RFC 6749 §4.1.2: a code used twice may have been stolen, so the tokens it already
+    issued (its whole refresh family, rotations included) stop working.
+    """
+    if grant.token_family is not None:
+        RefreshToken.revoke_family(grant.token_family)
+
+
+@transaction.atomic
 def application_create(
     *,
     team: Team | None,
