@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from oauth2_provider.scopes import get_scopes_backend
-from oauth2_provider.views import AuthorizationView, TokenView
+from oauth2_provider.views import AuthorizationView, IntrospectTokenView, TokenView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -108,6 +111,39 @@ class JSONTokenView(TokenView):
             response["Content-Type"] = "application/json"
             response["Cache-Control"] = "no-store"
         return response
+
+
+def presented_client_id(request: HttpRequest) -> str | None:
+    """The client_id a request authenticated with: HTTP Basic (RFC 6749 §2.3.1) or the body."""
+    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme == "Basic":
+        try:
+            user = base64.b64decode(encoded.strip()).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return unquote_plus(user)
+    return request.POST.get("client_id")
+
+
+class ClientIntrospectView(IntrospectTokenView):
+    """RFC 7662 introspection, answered for the token's own client only.
+
+    The toolkit answers any authenticated client about any token; here another client (of
+    another team or not) gets `{"active": false}`, the answer for an unknown token, so the
+    endpoint tells nobody whether someone else's token exists (RFC 7662 §4). The token goes
+    in the body: a token in a URL ends up in logs, so GET is refused.
+    """
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = request.POST.get("token")
+        client_id = presented_client_id(request)
+        if token is not None and not selectors.access_token_held_by(
+            token=token, client_id=client_id
+        ):
+            return JsonResponse({"active": False})
+        return self.get_token_response(token)  # type: ignore[no-any-return]
 
 
 class ConnectionViewSet(TeamViewSet):
