@@ -49,7 +49,7 @@ class TestCodeReuse:
 
     def test_it_leaves_the_tokens_of_another_consent_alone(self, team: Team) -> None:
         app, secret, code, verifier = authorized_code(team)
-        _, first = exchange(app, secret, code=code, verifier=verifier)
+        assert exchange(app, secret, code=code, verifier=verifier)[0] == 200
         _, other_secret, other_code, other_verifier = authorized_code(team)
         other_app = Grant.objects.get(code=other_code).application
         _, other = exchange(other_app, other_secret, code=other_code, verifier=other_verifier)
