@@ -6,6 +6,7 @@ With nothing set the service runs on SQLite and an on-disk Celery broker, so tha
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "oauth2_provider",
+    "axes",
     "sparkloop",
     "sparkloop.oauth",
     "subscribers",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lock-out into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sparkloop.urls"
@@ -105,6 +109,12 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# django-axes first: it refuses a locked-out address or account before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -250,6 +260,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+# How many OAuth apps a team may register itself through the API (staff are not capped).
+OAUTH_APPLICATIONS_PER_TEAM = env.int("OAUTH_APPLICATIONS_PER_TEAM", default=10)
 CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {
     "task": "sparkloop.oauth.tasks.oauth_tokens_clear_expired_task",
     "schedule": 60 * 60,
@@ -293,3 +305,19 @@ CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
     "schedule": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS},
 }
+
+# --- Credential throttling (docs/security.md) ------------------------------------------------
+# Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,
+# /oauth/revoke_token/, /oauth/introspect/): AUTH_FAILURE_LIMIT failures per address, or per
+# account (a username, or an OAuth client_id), lock it out for AUTH_FAILURE_COOLOFF_SECONDS.
+AUTH_FAILURE_LIMIT = env.int("AUTH_FAILURE_LIMIT", default=10)
+AUTH_FAILURE_COOLOFF_SECONDS = env.int("AUTH_FAILURE_COOLOFF_SECONDS", default=15 * 60)
+AXES_FAILURE_LIMIT = AUTH_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=AUTH_FAILURE_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sparkloop.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sparkloop.api.throttling.client_ip"
+# Requests to /v2 refused for their credentials (401), per address: over this, the address
+# gets 429 until the window ends, before any key is looked up ("requests/seconds").
+RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="30/60")
