@@ -15,13 +15,17 @@ import binascii
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 
 from sparkloop.api.exceptions import NOT_FOUND
+from sparkloop.api.parsers import BODY_NUL, nul_message
 
 QUERY_NUL = "The query string must not contain NUL characters"
-BODY_NUL = "The request body must not contain NUL characters"
 CREDENTIALS_NUL = "The credentials must not contain NUL characters"
+OAUTH_FIELD_NUL = "{field} must not contain NUL characters"
+
+# Sentinel: a NUL somewhere in a form body, in no field that can be named.
+_UNNAMED = ""
 
 OAUTH_PREFIX = "/oauth/"
 
@@ -31,15 +35,29 @@ def _has_nul(encoded: str | bytes) -> bool:
     return b"\x00" in raw or b"\x00" in unquote_to_bytes(raw)
 
 
-def _form_has_nul(request: HttpRequest) -> bool:
+def _nul_field(fields: QueryDict) -> str:
+    for key, values in fields.lists():
+        if "\x00" in key:
+            return _UNNAMED
+        if any("\x00" in value for value in values):
+            return key
+    return _UNNAMED
+
+
+def _form_nul_field(request: HttpRequest) -> str | None:
+    """The form field holding a NUL (`_UNNAMED` if none can be named), or None: no NUL."""
     content_type = request.content_type or ""
     if content_type == "application/x-www-form-urlencoded":
         # Percent-escapes are always '%' and two hex digits: "%00" can't be a part of another.
-        return _has_nul(request.body)
+        if not _has_nul(request.body):
+            return None
+        return _nul_field(QueryDict(request.body, encoding=request.encoding))
     if content_type == "multipart/form-data" and request.method == "POST":
         # Files may hold any byte (a PNG is full of NULs); the text fields may not.
-        return any("\x00" in key or "\x00" in value for key, value in request.POST.items())
-    return False
+        for key, value in request.POST.items():
+            if "\x00" in key or "\x00" in value:
+                return _nul_field(request.POST)
+    return None
 
 
 def _basic_credentials_have_nul(request: HttpRequest) -> bool:
@@ -53,13 +71,17 @@ def _basic_credentials_have_nul(request: HttpRequest) -> bool:
     return _has_nul(decoded)
 
 
-def _refuse(request: HttpRequest, message: str) -> JsonResponse:
+def _refuse(request: HttpRequest, message: str, *, field: str | None = None) -> JsonResponse:
     if request.path.startswith(OAUTH_PREFIX):
+        if field:
+            message = OAUTH_FIELD_NUL.format(field=field)
         response = JsonResponse(
             {"error": "invalid_request", "error_description": message}, status=400
         )
         response["Cache-Control"] = "no-store"
         return response
+    if field is not None:
+        message = nul_message(field)
     return JsonResponse({"error": message}, status=400)
 
 
@@ -76,6 +98,8 @@ class HostileInputMiddleware:
             return _refuse(request, QUERY_NUL)
         if _basic_credentials_have_nul(request):
             return _refuse(request, CREDENTIALS_NUL)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and _form_has_nul(request):
-            return _refuse(request, BODY_NUL)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            field = _form_nul_field(request)
+            if field is not None:
+                return _refuse(request, BODY_NUL, field=field)
         return self.get_response(request)

@@ -19,10 +19,19 @@ MALFORMED_JSON = "Malformed JSON body"
 BODY_NOT_OBJECT = "The request body must be a JSON object"
 TOO_DEEP = "The JSON body is nested more than {depth} levels deep"
 BODY_NUL = "The request body must not contain NUL characters"
+# A NUL in a field's value names the field, like the API's other field errors.
+FIELD_NUL = "{label}: Null characters are not allowed."
 
 # No request of the API needs more than a handful of levels; 32 leaves room for any
 # free-form object (shipping details, metadata) and stays far below the recursion limit.
 MAX_JSON_DEPTH = 32
+
+
+def nul_message(field: str | None) -> str:
+    """The API's sentence for a NUL in `field` (a top-level key), or in the body at large."""
+    if not field or "\x00" in field:
+        return BODY_NUL
+    return FIELD_NUL.format(label=field.replace("_", " ").capitalize())
 
 
 def check_json_value(data: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
@@ -30,12 +39,13 @@ def check_json_value(data: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
 
     Iterative (an explicit stack), so that checking cannot itself run out of recursion.
     """
-    stack: list[tuple[Any, int]] = [(data, 1)]
+    # (value, depth, the top-level key it sits under)
+    stack: list[tuple[Any, int, str | None]] = [(data, 1, None)]
     while stack:
-        value, depth = stack.pop()
+        value, depth, field = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                raise ParseError(BODY_NUL)
+                raise ParseError(nul_message(field))
         elif isinstance(value, dict | list):
             if depth > max_depth:
                 raise ParseError(TOO_DEEP.format(depth=max_depth))
@@ -43,9 +53,9 @@ def check_json_value(data: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
                 for key, item in value.items():
                     if "\x00" in key:
                         raise ParseError(BODY_NUL)
-                    stack.append((item, depth + 1))
+                    stack.append((item, depth + 1, key if field is None else field))
             else:
-                stack.extend((item, depth + 1) for item in value)
+                stack.extend((item, depth + 1, field) for item in value)
 
 
 class LenientJSONParser(JSONParser):

@@ -15,7 +15,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from referrals.models import RewardGrant
-from sparkloop.middleware import BODY_NUL, CREDENTIALS_NUL, QUERY_NUL
+from sparkloop.api.parsers import BODY_NUL
+from sparkloop.middleware import CREDENTIALS_NUL, QUERY_NUL
 from sparkloop.models import Team
 from tests.oauth.helpers import (
     REDIRECT_URI,
@@ -99,7 +100,7 @@ class TestNulInABody:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"error": BODY_NUL}
+        assert response.json() == {"error": "Name: Null characters are not allowed."}
 
     def test_a_json_key_with_a_nul_is_a_400(self, api_client: APIClient) -> None:
         response = api_client.post(
@@ -113,7 +114,7 @@ class TestNulInABody:
         response = api_client.post("/v2/subscribers", {"email": "ann\x00@example.com"})
 
         assert response.status_code == 400
-        assert response.json() == {"error": BODY_NUL}
+        assert response.json() == {"error": "Email: Null characters are not allowed."}
 
     def test_a_put_form_body_with_a_nul_is_a_400(
         self, api_client: APIClient, webhook: WebhookEndpoint
@@ -125,7 +126,7 @@ class TestNulInABody:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"error": BODY_NUL}
+        assert response.json() == {"error": "Url: Null characters are not allowed."}
 
     def test_shipping_details_with_a_nul_are_a_400_on_redeem(
         self, api_client: APIClient, team: Team
@@ -154,7 +155,7 @@ class TestNulInABody:
         response = api_client.post(path, {"shipping_details": {"name": "A\x00n"}}, format="json")
 
         assert response.status_code == 400
-        assert response.json() == {"error": BODY_NUL}
+        assert response.json() == {"error": "Shipping details: Null characters are not allowed."}
         grant.refresh_from_db()
         assert grant.status == RewardGrant.Status.UNLOCKED
 
@@ -212,7 +213,10 @@ class TestNulAtTheOAuthEndpoints:
 
         body = oauth_error(Client().post("/oauth/token/", data))
 
-        assert body == {"error": "invalid_request", "error_description": BODY_NUL}
+        assert body == {
+            "error": "invalid_request",
+            "error_description": f"{field} must not contain NUL characters",
+        }
 
     def test_a_valid_code_survives_a_request_refused_for_a_nul(self, team: Team) -> None:
         app, secret, code, verifier = authorized_code(team)
@@ -236,7 +240,10 @@ class TestNulAtTheOAuthEndpoints:
 
         body = oauth_error(Client().post("/oauth/revoke_token/", data))
 
-        assert body == {"error": "invalid_request", "error_description": BODY_NUL}
+        assert body == {
+            "error": "invalid_request",
+            "error_description": f"{field} must not contain NUL characters",
+        }
 
     def test_a_nul_in_basic_credentials_is_invalid_request(self, team: Team) -> None:
         credentials = base64.b64encode(b"client\x00id:secret").decode()
