@@ -2,10 +2,12 @@
 
 PostgreSQL stores NUL in neither text nor jsonb, so a NUL that reaches a query is a 500
 (`ValueError: A string literal cannot contain NUL`). Rather than guard every selector, a
-request carrying one is refused here, before any view: a NUL in the path is the contract's
-404, one in the query string, a form body or HTTP Basic credentials a 400. The OAuth
-endpoints answer in their own format (RFC 6749 §5.2, `invalid_request`). JSON bodies are
-checked where they are decoded (`sparkloop.api.parsers`), with their depth limit.
+request carrying one is refused here, before any view: a NUL in an identifier of the path
+is the contract's 404 (`<identifier as given> not found!`: nothing stored holds a NUL, so
+nothing can match it), one in the query string, a form body or HTTP Basic credentials a 400.
+The OAuth endpoints answer in their own format (RFC 6749 §5.2, `invalid_request`). JSON
+bodies are checked where they are decoded (`sparkloop.api.parsers`), with their depth limit.
+A path with a NUL that matches no route is Django's 404 (JSON, `sparkloop.urls`).
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 
-from sparkloop.api.exceptions import NOT_FOUND
 from sparkloop.api.parsers import BODY_NUL, nul_message
 
 QUERY_NUL = "The query string must not contain NUL characters"
 CREDENTIALS_NUL = "The credentials must not contain NUL characters"
+IDENTIFIER_NOT_FOUND = "{identifier} not found!"
 OAUTH_FIELD_NUL = "{field} must not contain NUL characters"
 
 # Sentinel: a NUL somewhere in a form body, in no field that can be named.
@@ -92,8 +95,6 @@ class HostileInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path:
-            return JsonResponse({"error": NOT_FOUND}, status=404)
         if _has_nul(request.META.get("QUERY_STRING", "")):
             return _refuse(request, QUERY_NUL)
         if _basic_credentials_have_nul(request):
@@ -103,3 +104,17 @@ class HostileInputMiddleware:
             if field is not None:
                 return _refuse(request, BODY_NUL, field=field)
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, str) and "\x00" in value:
+                return JsonResponse(
+                    {"error": IDENTIFIER_NOT_FOUND.format(identifier=value)}, status=404
+                )
+        return None

@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -18,9 +20,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The built-in key is for local use only: with DEBUG off, a service answering to any host name
+# but local ones refuses to start with it (and `check --deploy` reports it, sparkloop/checks.py).
+DEV_SECRET_KEY = "insecure-local-development-key-change-me-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if SECRET_KEY == DEV_SECRET_KEY and not DEBUG and not set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: the built-in development key serves only local host names. "
+        "Set SECRET_KEY to a long random value (README, Production)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +47,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "oauth2_provider",
     "axes",
+    "csp",
     "sparkloop",
     "sparkloop.oauth",
     "subscribers",
@@ -45,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Serves the admin's static files under gunicorn too (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the API's: sees every final response under /v2/ to add rate-limit headers.
@@ -321,3 +335,32 @@ AXES_CLIENT_IP_CALLABLE = "sparkloop.api.throttling.client_ip"
 # Requests to /v2 refused for their credentials (401), per address: over this, the address
 # gets 429 until the window ends, before any key is looked up ("requests/seconds").
 RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="30/60")
+
+# --- Deployment security (docs/security.md) ---------------------------------------------------
+# With DEBUG off, session and CSRF cookies travel over HTTPS only (browsers still keep them
+# for http://localhost and http://127.0.0.1, so `make run` works) and HTTPS responses tell
+# browsers to use nothing else (HSTS; Django sends it on HTTPS responses only).
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Production answers plain http:// with a redirect to https:// (behind a TLS proxy, gunicorn
+# learns the scheme from X-Forwarded-Proto sent by FORWARDED_ALLOW_IPS).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Every page may load scripts, styles, images and fonts from this origin only: the admin,
+# the OAuth login and consent pages, Swagger UI and Redoc (served from our own static files).
+# Inline styles are allowed (the admin and the docs renderers set them); inline scripts never.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

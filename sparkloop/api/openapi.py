@@ -17,7 +17,11 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -358,8 +362,8 @@ class SchemaView(_Public, SpectacularAPIView):
     pass
 
 
-class SwaggerView(_Public, SpectacularSwaggerView):
-    pass
+class SwaggerView(_Public, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served apart (`?script`): the CSP allows none inline."""
 
 
 class RedocView(_Public, SpectacularRedocView):

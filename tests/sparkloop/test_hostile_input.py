@@ -27,7 +27,7 @@ from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = {"error": "Not found"}
+NUL_NOT_FOUND = {"error": "\x00 not found!"}
 
 
 @pytest.fixture
@@ -57,15 +57,21 @@ class TestNulInAPath:
         response = getattr(api_client, method)(path)
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == NUL_NOT_FOUND
 
-    def test_it_is_a_404_after_a_real_id_too(
+    def test_it_names_the_identifier_as_given(
         self, api_client: APIClient, webhook: WebhookEndpoint
     ) -> None:
-        response = api_client.get(f"/v2/webhooks/{webhook.public_id}/deliveries/ab%00cd/resend")
+        response = api_client.post(f"/v2/webhooks/{webhook.public_id}/deliveries/ab%00cd/resend")
 
         assert response.status_code == 404
-        assert response.json() == NOT_FOUND
+        assert response.json() == {"error": "ab\x00cd not found!"}
+
+    def test_a_path_matching_no_route_is_the_plain_404(self, api_client: APIClient) -> None:
+        response = api_client.get("/v2/web%00hooks")
+
+        assert response.status_code == 404
+        assert response.json() == {"error": "Not found"}
 
     def test_it_is_a_404_outside_the_api(self, admin_client: Client) -> None:
         response = admin_client.get("/admin/sparkloop/team/%00/change/")
