@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from oauth2_provider import admin as oauth_admin
 
+from sparkloop.admin_actions import run_bulk_action
 from sparkloop.oauth.models import (
     AccessToken,
     Application,
@@ -71,10 +72,16 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a raw delete would leave the tokens working: use the action
 
-    @admin.action(description="Disconnect: revoke every token of the app for the team")
+    @admin.action(
+        description="Disconnect: revoke every token of the app for the team",
+        permissions=("change",),
+    )
     def revoke(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        count = 0
-        for connection in queryset.select_related("team", "application"):
-            connection_revoke(connection=connection)
-            count += 1
-        self.message_user(request, f"Disconnected {count} app(s).")
+        run_bulk_action(
+            self,
+            request,
+            queryset.select_related("team", "application"),
+            verb="Disconnected",
+            noun="app",
+            call=lambda connection: connection_revoke(connection=connection),
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
@@ -57,3 +58,41 @@ class TestOAuthAdmin:
         assert not Connection.objects.exists()
         assert not AccessToken.objects.exists()
         assert bearer(token).get("/v2/subscribers").status_code == 401
+
+
+@pytest.mark.django_db
+class TestDisconnectPermission:
+    def staff(self, *codenames: str) -> Client:
+        user = User.objects.create_user(username="viewer", password="x", is_staff=True)
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="oauth", codename__in=codenames)
+        )
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    def test_a_view_only_user_cannot_disconnect(self, team: Team) -> None:
+        app, _ = make_app()
+        connection = connection_record(team=team, application=app, scope="", consented=True)
+        browser = self.staff("view_connection")
+
+        browser.post(
+            reverse("admin:oauth_connection_changelist"),
+            {"action": "revoke", "_selected_action": [connection.pk]},
+        )
+
+        assert Connection.objects.filter(pk=connection.pk).exists()
+
+    def test_a_user_who_may_change_connections_disconnects_and_is_told_so(self, team: Team) -> None:
+        app, _ = make_app()
+        connection = connection_record(team=team, application=app, scope="", consented=True)
+        browser = self.staff("view_connection", "change_connection")
+
+        response = browser.post(
+            reverse("admin:oauth_connection_changelist"),
+            {"action": "revoke", "_selected_action": [connection.pk]},
+            follow=True,
+        )
+
+        assert not Connection.objects.exists()
+        assert [str(m) for m in response.context["messages"]] == ["Disconnected 1 app(s)."]
