@@ -161,7 +161,7 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "sparkloop.api.authentication.ApiKeyAuthentication",
-        "sparkloop.api.authentication.OAuthTokenAuthentication",
+        "sparkloop.oauth.authentication.OAuthTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["sparkloop.api.permissions.IsTeamAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from sparkloop.models import Team
-from sparkloop.oauth.models import AccessToken, Application
+from sparkloop.oauth.models import AccessToken, Application, RefreshToken
 from sparkloop.services import api_key_create
 from tests.oauth.helpers import bearer
 from tests.oauth.test_tokens import authorized_tokens, token_request
@@ -45,13 +45,17 @@ def test_two_concurrent_refreshes_with_one_token_mint_one_pair_and_no_500(team: 
 
     assert errors == []
     # The loser of the row lock is refused (tokens are kept only as hashes, so the winner's
-    # can't be handed back); the winner's pair works and no second pair exists.
+    # can't be handed back) and no second pair exists.
     assert sorted(status for status, _ in results) == [200, 400]
     winner = next(body for status, body in results if status == 200)
     loser = next(body for status, body in results if status == 400)
     assert loser["error"] == "invalid_grant"
-    assert AccessToken.objects.filter(team=team).count() == 1
-    assert bearer(winner["access_token"]).get("/v2/subscribers").status_code == 200
+    assert AccessToken.objects.filter(team=team).count() <= 1
+    # Racing, the loser waits for the lock and the winner's pair works. On a loaded machine
+    # the second may only start once the first has committed: then it presents a rotated
+    # token, which is reuse, and the whole family is revoked (README, OAuth 2.0).
+    if bearer(winner["access_token"]).get("/v2/subscribers").status_code != 200:
+        assert not RefreshToken.objects.filter(team=team, revoked__isnull=True).exists()
 
 
 @pytest.mark.postgres
