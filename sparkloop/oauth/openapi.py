@@ -75,7 +75,10 @@ extend_schema_view(
     ),
     create=extend_schema(
         summary="Register an OAuth app for the team",
-        description=f"{API_KEY_ONLY} The client secret is in this answer only.",
+        description=(
+            f"{API_KEY_ONLY} The client secret is in this answer only. A team registers at"
+            " most `OAUTH_APPLICATIONS_PER_TEAM` apps (10 unless configured); past that: 400."
+        ),
         request=ApplicationCreateInputSerializer,
         responses={
             201: envelope("ApplicationResponse", application=RegisteredApplicationSerializer())
