@@ -14,13 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from sparkloop.admin_actions import run_bulk_action
 from sparkloop.counters import counter_get
-from sparkloop.models import ApiKey, Team, TeamCounter
+from sparkloop.models import ApiKey, Team, TeamCounter, TeamMembership
 from sparkloop.services import api_key_create, api_key_revoke, team_create
 from subscribers.selectors import COUNTER_SUBSCRIBERS
 
 KEY_CREATED = "The API key “{name}” of {team} is: {raw} — copy it now, it will not be shown again."
-KEYS_REVOKED = "Revoked {count} API key(s)."
 KEYS_ALREADY_REVOKED = "{count} selected key(s) were already revoked."
 
 
@@ -205,16 +205,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
             messages.warning(request, KEY_CREATED.format(name=obj.name, team=obj.team, raw=raw))
         return super().response_add(request, obj, post_url_continue)
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=("change",))
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        revoked = already = 0
-        for key in queryset:
-            if key.revoked_at is not None:
-                already += 1
-                continue
-            api_key_revoke(key=key)
-            revoked += 1
-        if revoked:
-            self.message_user(request, KEYS_REVOKED.format(count=revoked), messages.SUCCESS)
+        already = queryset.filter(revoked_at__isnull=False).count()
+        run_bulk_action(
+            self,
+            request,
+            queryset.filter(revoked_at__isnull=True),
+            verb="Revoked",
+            noun="API key",
+            call=lambda key: api_key_revoke(key=key),
+        )
         if already:
             self.message_user(request, KEYS_ALREADY_REVOKED.format(count=already), messages.INFO)
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "team", "created_at")
+    search_fields = ("user__username", "team__name")
+    raw_id_fields = ("user", "team")

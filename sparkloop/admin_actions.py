@@ -14,8 +14,8 @@ from sparkloop.exceptions import ServiceError
 # An action runs one service transaction per row inside one web request: bound it.
 ACTION_LIMIT = 1000
 TOO_MANY_SELECTED = "Select at most {limit} rows for this action."
-ACTION_DONE = "{verb} {count} row(s)."
-ACTION_FAILED = "{count} row(s) were left unchanged: {errors}"
+ACTION_DONE = "{verb} {count} {noun}(s)."
+ACTION_FAILED = "{count} {noun}(s) were left unchanged: {errors}"
 _ERRORS_SHOWN = 10
 
 
@@ -27,11 +27,13 @@ def run_bulk_action(
     verb: str,
     call: Callable[[Any], object],
     limit: int = ACTION_LIMIT,
+    noun: str = "row",
 ) -> int:
     """Call `call(row)` for each selected row (in primary-key order); returns how many succeeded.
 
     More than `limit` rows selected: nothing runs, and staff are told why. A row whose
-    service raises a `ServiceError` is left as it was and its message is shown.
+    service raises a `ServiceError` is left as it was and its message is shown. Staff are
+    told "<verb> <count> <noun>(s).", e.g. "Revoked 2 API key(s).".
     """
     rows = list(queryset.order_by("pk")[: limit + 1])
     if len(rows) > limit:
@@ -47,12 +49,14 @@ def run_bulk_action(
             done += 1
     if done:
         modeladmin.message_user(
-            request, ACTION_DONE.format(verb=verb, count=done), messages.SUCCESS
+            request, ACTION_DONE.format(verb=verb, count=done, noun=noun), messages.SUCCESS
         )
     if errors:
         unique = sorted(set(errors))
         shown = "; ".join(unique[:_ERRORS_SHOWN]) + ("; …" if len(unique) > _ERRORS_SHOWN else "")
         modeladmin.message_user(
-            request, ACTION_FAILED.format(count=len(errors), errors=shown), messages.WARNING
+            request,
+            ACTION_FAILED.format(count=len(errors), noun=noun, errors=shown),
+            messages.WARNING,
         )
     return done

@@ -8,3 +8,6 @@ from django.apps import AppConfig
 class SparkloopConfig(AppConfig):
     name = "sparkloop"
     verbose_name = "Teams and API keys"
+
+    def ready(self) -> None:
+        from sparkloop import checks  # noqa: F401 (registers the deployment checks)

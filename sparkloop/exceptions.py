@@ -27,4 +27,4 @@ class InvalidState(ServiceError):
 
 
 class LimitExceeded(ServiceError):
-    status_code = 429
+    """A cap on how many of something a team may have (not a rate limit: that is a 429)."""

@@ -1,10 +1,11 @@
-"""Teams (publisher accounts), their API keys and their maintained counters."""
+"""Teams (publisher accounts), the people who act for them, their API keys and counters."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from sparkloop.ids import make_public_id
@@ -51,6 +52,27 @@ class Team(models.Model):
         return True
 
 
+class TeamMembership(models.Model):
+    """A person (Django user) who may act for a team, e.g. consent to apps on its behalf."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Moved here from the oauth app without touching its table (migration
+        # sparkloop 0002): the table keeps the name it was created with.
+        db_table = "oauth_teammembership"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="uniq_teammembership_user_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team}"
+
+
 def hash_api_key(raw_key: str) -> str:
     # Keys are 128 random bits, so a fast hash is enough (no dictionary to attack).
     return hashlib.sha256(raw_key.encode()).hexdigest()
@@ -75,10 +97,6 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 class TeamCounter(models.Model):

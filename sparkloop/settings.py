@@ -6,9 +6,12 @@ With nothing set the service runs on SQLite and an on-disk Celery broker, so tha
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -17,9 +20,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-development-key-change-me-in-production")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The built-in key is for local use only: with DEBUG off, a service answering to any host name
+# but local ones refuses to start with it (and `check --deploy` reports it, sparkloop/checks.py).
+DEV_SECRET_KEY = "insecure-local-development-key-change-me-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if SECRET_KEY == DEV_SECRET_KEY and not DEBUG and not set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: the built-in development key serves only local host names. "
+        "Set SECRET_KEY to a long random value (README, Production)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,6 +46,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "oauth2_provider",
+    "axes",
+    "csp",
     "sparkloop",
     "sparkloop.oauth",
     "subscribers",
@@ -43,16 +57,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Serves the admin's static files under gunicorn too (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the API's: sees every final response under /v2/ to add rate-limit headers.
     "sparkloop.api.throttling.RateLimitHeadersMiddleware",
+    # Refuses NUL characters in paths, queries and form bodies (sparkloop/middleware.py).
+    "sparkloop.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lock-out into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sparkloop.urls"
@@ -104,6 +124,12 @@ else:
         }
     }
 
+# django-axes first: it refuses a locked-out address or account before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,7 +161,7 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "sparkloop.api.authentication.ApiKeyAuthentication",
-        "sparkloop.api.authentication.OAuthTokenAuthentication",
+        "sparkloop.oauth.authentication.OAuthTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["sparkloop.api.permissions.IsTeamAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -248,6 +274,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
+# How many OAuth apps a team may register itself through the API (staff are not capped).
+OAUTH_APPLICATIONS_PER_TEAM = env.int("OAUTH_APPLICATIONS_PER_TEAM", default=10)
 CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {
     "task": "sparkloop.oauth.tasks.oauth_tokens_clear_expired_task",
     "schedule": 60 * 60,
@@ -290,4 +318,49 @@ CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
     "task": "referrals.tasks.referral_holding_sweep_task",
     "schedule": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS},
+}
+
+# --- Credential throttling (docs/security.md) ------------------------------------------------
+# Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,
+# /oauth/revoke_token/, /oauth/introspect/): AUTH_FAILURE_LIMIT failures per address, or per
+# account (a username, or an OAuth client_id), lock it out for AUTH_FAILURE_COOLOFF_SECONDS.
+AUTH_FAILURE_LIMIT = env.int("AUTH_FAILURE_LIMIT", default=10)
+AUTH_FAILURE_COOLOFF_SECONDS = env.int("AUTH_FAILURE_COOLOFF_SECONDS", default=15 * 60)
+AXES_FAILURE_LIMIT = AUTH_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=AUTH_FAILURE_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sparkloop.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "sparkloop.api.throttling.client_ip"
+# Requests to /v2 refused for their credentials (401), per address: over this, the address
+# gets 429 until the window ends, before any key is looked up ("requests/seconds").
+RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="30/60")
+
+# --- Deployment security (docs/security.md) ---------------------------------------------------
+# With DEBUG off, session and CSRF cookies travel over HTTPS only (browsers still keep them
+# for http://localhost and http://127.0.0.1, so `make run` works) and HTTPS responses tell
+# browsers to use nothing else (HSTS; Django sends it on HTTPS responses only).
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Production answers plain http:// with a redirect to https:// (behind a TLS proxy, gunicorn
+# learns the scheme from X-Forwarded-Proto sent by FORWARDED_ALLOW_IPS).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Every page may load scripts, styles, images and fonts from this origin only: the admin,
+# the OAuth login and consent pages, Swagger UI and Redoc (served from our own static files).
+# Inline styles are allowed (the admin and the docs renderers set them); inline scripts never.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }

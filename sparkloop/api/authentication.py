@@ -1,12 +1,12 @@
-"""API authentication: `X-Api-Key` (any header case) or an OAuth 2.0 `Authorization: Bearer`.
+"""API authentication by `X-Api-Key` (any header case).
 
-Both set `request.team` (the team the request acts for) and `request.user` (that team);
-`request.auth` is the ApiKey or the OAuth AccessToken (its `application` and `scope`).
+It sets `request.team` (the team the request acts for) and `request.user` (that team);
+`request.auth` is the ApiKey. OAuth 2.0 `Authorization: Bearer` tokens are authenticated by
+`sparkloop.oauth.authentication` (the OAuth room, above this one), the same way.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -17,13 +17,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from sparkloop.models import ApiKey, Team, hash_api_key
-from sparkloop.oauth.models import AccessToken
 
 logger = logging.getLogger(__name__)
 
 API_KEY_MISSING = "API key is missing!"
 USER_NOT_FOUND = "User not found!"
-TOKEN_INVALID = "Access token is invalid or expired"  # noqa: S105 (a message)
 
 # last_used_at is refreshed at most this often, so a request does not cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -56,36 +54,6 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'ApiKey realm="api", header="X-Api-Key"'
-
-
-class OAuthTokenAuthentication(BaseAuthentication):
-    """Authenticates by `Authorization: Bearer <access token>` for the token's team.
-
-    Scopes are checked by the permission (sparkloop.api.permissions), per viewset and method.
-    """
-
-    def authenticate(self, request: Request) -> tuple[Team, AccessToken] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, raw = header.strip().partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        raw = raw.strip()
-        if not raw:
-            raise exceptions.AuthenticationFailed(TOKEN_INVALID)
-        # Tokens are looked up by their SHA-256 checksum, as the toolkit indexes them.
-        checksum = hashlib.sha256(raw.encode()).hexdigest()
-        token = (
-            AccessToken.objects.select_related("team", "application")
-            .filter(token_checksum=checksum)
-            .first()
-        )
-        if token is None or token.is_expired():
-            raise exceptions.AuthenticationFailed(TOKEN_INVALID)
-        request._request.team = token.team  # type: ignore[attr-defined]
-        return token.team, token
-
-    def authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'
 
 
 def _touch(key: ApiKey) -> None:

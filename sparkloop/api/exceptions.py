@@ -12,13 +12,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from sparkloop.api.throttling import RATE_LIMITED
 from sparkloop.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "Not found"
 SERVER_ERROR = "Internal server error"
-RATE_LIMITED = "Rate limit exceeded"
 
 
 def _first_message(detail: Any) -> tuple[str, str | None]:

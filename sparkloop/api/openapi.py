@@ -17,7 +17,11 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -33,12 +37,6 @@ from referrals.serializers import (
 )
 from referrals.views import CampaignMembershipViewSet, CampaignSubscriberViewSet, CampaignViewSet
 from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
-from sparkloop.oauth.serializers import (
-    ApplicationCreateInputSerializer,
-    ApplicationOutputSerializer,
-    ConnectionOutputSerializer,
-)
-from sparkloop.oauth.views import ApplicationViewSet, ConnectionViewSet
 from subscribers.serializers import (
     EmailField,
     SubscriberCreateInputSerializer,
@@ -352,41 +350,6 @@ extend_schema(
 )(CampaignSubscriberViewSet.redeem)
 
 
-# --- A team's OAuth apps (API keys only) ------------------------------------------------------
-
-extend_schema_view(
-    list=extend_schema(
-        summary="List the apps connected to the team",
-        responses={
-            200: envelope(
-                "ConnectionListResponse", connections=ConnectionOutputSerializer(many=True)
-            )
-        },
-    ),
-    destroy=extend_schema(
-        summary="Disconnect an app (its tokens stop working at once)",
-        responses={200: envelope("ConnectionResponse", connection=ConnectionOutputSerializer())},
-    ),
-)(ConnectionViewSet)
-
-extend_schema_view(
-    list=extend_schema(
-        summary="List the team's own OAuth apps",
-        responses={
-            200: envelope(
-                "ApplicationListResponse", applications=ApplicationOutputSerializer(many=True)
-            )
-        },
-    ),
-    create=extend_schema(
-        summary="Register an OAuth app for the team",
-        description="The client secret is in this answer only.",
-        request=ApplicationCreateInputSerializer,
-        responses={201: envelope("ApplicationResponse", application=serializers.DictField())},
-    ),
-)(ApplicationViewSet)
-
-
 # --- The schema and its docs (public) ---------------------------------------------------------
 
 
@@ -399,8 +362,8 @@ class SchemaView(_Public, SpectacularAPIView):
     pass
 
 
-class SwaggerView(_Public, SpectacularSwaggerView):
-    pass
+class SwaggerView(_Public, SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served apart (`?script`): the CSP allows none inline."""
 
 
 class RedocView(_Public, SpectacularRedocView):

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 from sparkloop.api.authentication import API_KEY_MISSING
-from sparkloop.oauth.models import AccessToken
+from sparkloop.models import ApiKey
 
 MISSING_SCOPE = "Missing scope: {scope}"
 
@@ -33,9 +33,11 @@ class IsTeamAuthenticated(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if getattr(request._request, "team", None) is None:
             raise exceptions.NotAuthenticated(API_KEY_MISSING)
-        if isinstance(request.auth, AccessToken):
+        if not isinstance(request.auth, ApiKey):
+            # Anything but the team's own key (an OAuth token) acts within its scopes only.
             scope = required_scope(view, request.method or "GET")
+            granted = str(getattr(request.auth, "scope", "")).split()
             # A view that declares no resource is closed to tokens rather than open to all.
-            if not getattr(view, "scope_resource", "") or scope not in request.auth.scope.split():
+            if not getattr(view, "scope_resource", "") or scope not in granted:
                 raise exceptions.PermissionDenied(MISSING_SCOPE.format(scope=scope))
         return True

@@ -1,4 +1,5 @@
-"""Rate limits per API key (or per OAuth application and team), counted in the shared cache.
+"""Rate limits per API key (or per OAuth application and team, and per team for all its
+apps together), counted in the shared cache.
 
 Each principal has a fixed window per tier (aligned to the epoch, so every process agrees on
 where a window starts) and one counter per window in the Django cache, raised atomically
@@ -29,7 +30,7 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 API_PREFIXES = ("/v2/", "/api/v2/")
 RATE_FORMAT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 KEY_PREFIX = "ratelimit"
+# The contract's refusal; sparkloop.api.exceptions renders DRF's Throttled with it too.
+RATE_LIMITED = "Rate limit exceeded"
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,8 @@ def hit(identity: str, rate: Rate, *, now: float | None = None) -> RateLimitStat
     )
 
 
-def _client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, as every limit here and django-axes see it."""
     # X-Forwarded-For only counts behind a known number of proxies (DRF's NUM_PROXIES);
     # otherwise any client could choose its own bucket.
     if api_settings.NUM_PROXIES is not None:
@@ -201,7 +205,20 @@ def principal(request: HttpRequest) -> tuple[str, Team | None]:
     application_id = getattr(auth, "application_id", None)
     if application_id is not None and team is not None:
         return f"app:{application_id}:team:{team.pk}", team
-    return f"ip:{_client_ip(request)}", None
+    return f"ip:{client_ip(request)}", None
+
+
+def identities(request: HttpRequest) -> tuple[tuple[str, ...], Team | None]:
+    """Every budget a request is counted in: its principal's and, for OAuth, the team's.
+
+    An app's tokens share one budget per team; all the apps acting for a team share the
+    team's OAuth budget too, at the team's tier, so registering more apps (or authorizing
+    more) never multiplies what a team may send.
+    """
+    identity, team = principal(request)
+    if identity.startswith("app:") and team is not None:
+        return (identity, f"oauth:team:{team.pk}"), team
+    return (identity,), team
 
 
 def _authenticate(request: HttpRequest) -> None:
@@ -217,15 +234,57 @@ def _count(request: HttpRequest) -> RateLimitStatus | None:
     status: RateLimitStatus | None = getattr(request, "rate_limit", None)
     if status is not None:
         return status
-    identity, team = principal(request)
+    names, team = identities(request)
+    rate = rate_for(team)
     try:
-        status = hit(identity, rate_for(team))
+        # Every budget counts the request; the one with the least left is what it's told.
+        status = min((hit(name, rate) for name in names), key=lambda s: (s.allowed, s.remaining))
     except Exception:
         # A cache outage must not take the API down with it: admit, and say so in the logs.
         logger.exception("rate limit not counted: the cache is unavailable")
         return None
     request.rate_limit = status  # type: ignore[attr-defined]
     return status
+
+
+def _auth_failure_budget(request: HttpRequest) -> tuple[str, Rate]:
+    rate = parse_rate(settings.RATE_LIMIT_AUTH_FAILURES, name="auth-failures")
+    return f"authfail:ip:{client_ip(request)}", rate
+
+
+def auth_failures_refusal(request: HttpRequest) -> JsonResponse | None:
+    """A 429 for an address that used up its failed authentications; None to go on.
+
+    Checked before the request is authenticated (DRF authenticates before it throttles),
+    so an address that keeps sending bad keys is refused without a key lookup each time.
+    """
+    identity, rate = _auth_failure_budget(request)
+    now = time.time()
+    window = int(now // rate.period)
+    try:
+        used = int(caches["default"].get(f"{KEY_PREFIX}:{identity}:{rate.period}:{window}") or 0)
+    except Exception:
+        logger.exception("failed authentications not checked: the cache is unavailable")
+        return None
+    if used < rate.limit:
+        return None
+    status = RateLimitStatus(
+        rate=rate, limit=rate.limit, used=used, reset_at=(window + 1) * rate.period, now=now
+    )
+    response = JsonResponse({"error": RATE_LIMITED}, status=429)
+    response["Retry-After"] = str(status.reset_in)
+    for name, value in status.headers().items():
+        response[name] = value
+    return response
+
+
+def auth_failure_record(request: HttpRequest) -> None:
+    """Count a request refused for its credentials against its address."""
+    identity, rate = _auth_failure_budget(request)
+    try:
+        hit(identity, rate)
+    except Exception:
+        logger.exception("failed authentication not counted: the cache is unavailable")
 
 
 class TeamRateThrottle(BaseThrottle):
@@ -242,15 +301,24 @@ class TeamRateThrottle(BaseThrottle):
 
 
 class RateLimitHeadersMiddleware:
-    """Puts the rate-limit headers on every API response, counting what the throttle missed."""
+    """Puts the rate-limit headers on every API response, counting what the throttle missed.
+
+    It also refuses, before anything else, an address that used up its failed
+    authentications (RATE_LIMIT_AUTH_FAILURES), and counts each 401 against it.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
         if not request.path.startswith(API_PREFIXES):
-            return response
+            return self.get_response(request)
+        refusal = auth_failures_refusal(request)
+        if refusal is not None:
+            return refusal
+        response = self.get_response(request)
+        if response.status_code == 401:
+            auth_failure_record(request)
         if getattr(request, "rate_limit", None) is None and not hasattr(request, "auth"):
             _authenticate(request)  # no API view ran (a Django 404): find the principal
         status = _count(request)

@@ -1,4 +1,4 @@
-"""Admin of OAuth apps (registered by staff or owned by a team), tokens, members, connections.
+"""Admin of OAuth apps (registered by staff or owned by a team), tokens and connections.
 
 Replaces the toolkit's registrations (imported first, see INSTALLED_APPS) to show teams.
 """
@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from oauth2_provider import admin as oauth_admin
 
+from sparkloop.admin_actions import run_bulk_action
 from sparkloop.oauth.models import (
     AccessToken,
     Application,
@@ -19,7 +20,6 @@ from sparkloop.oauth.models import (
     Grant,
     IDToken,
     RefreshToken,
-    TeamMembership,
 )
 from sparkloop.oauth.services import connection_revoke
 
@@ -58,13 +58,6 @@ class GrantAdmin(oauth_admin.GrantAdmin):
     raw_id_fields = ("user", "team")
 
 
-@admin.register(TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "team", "created_at")
-    search_fields = ("user__username", "team__name")
-    raw_id_fields = ("user", "team")
-
-
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
     list_display = ("public_id", "team", "application", "scope", "connected_at")
@@ -79,10 +72,16 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a raw delete would leave the tokens working: use the action
 
-    @admin.action(description="Disconnect: revoke every token of the app for the team")
+    @admin.action(
+        description="Disconnect: revoke every token of the app for the team",
+        permissions=("change",),
+    )
     def revoke(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        count = 0
-        for connection in queryset.select_related("team", "application"):
-            connection_revoke(connection=connection)
-            count += 1
-        self.message_user(request, f"Disconnected {count} app(s).")
+        run_bulk_action(
+            self,
+            request,
+            queryset.select_related("team", "application"),
+            verb="Disconnected",
+            noun="app",
+            call=lambda connection: connection_revoke(connection=connection),
+        )

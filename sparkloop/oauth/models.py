@@ -7,7 +7,6 @@ own team (client credentials); the API authenticates a Bearer token as that team
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from oauth2_provider.models import (
     AbstractAccessToken,
@@ -54,9 +53,17 @@ class Application(AbstractApplication):
 
 
 class Grant(AbstractGrant):
-    """An authorization code; `team` is the one chosen on the consent page."""
+    """An authorization code; `team` is the one chosen on the consent page.
+
+    A code is exchanged once. The exchange marks it used (instead of deleting it, as the
+    toolkit would), names the token family it started, and pushes `expires` to the end of
+    that family's life, so that the hourly clean-up keeps the code for as long as the tokens
+    it issued may live: presenting it again revokes them all (RFC 6749 §4.1.2).
+    """
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    token_family = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta(AbstractGrant.Meta):
         verbose_name = "OAuth grant"
@@ -81,24 +88,6 @@ class IDToken(AbstractIDToken):
 
     class Meta(AbstractIDToken.Meta):
         verbose_name = "OpenID Connect ID token"
-
-
-class TeamMembership(models.Model):
-    """A person (Django user) who may act for a team, e.g. consent to apps on its behalf."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="uniq_teammembership_user_team")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.team}"
 
 
 class Connection(models.Model):

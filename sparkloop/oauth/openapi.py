@@ -1,12 +1,14 @@
-"""OpenAPI descriptions of the connected-apps and app-registration endpoints.
+"""OpenAPI descriptions of the connected-apps and app-registration endpoints: the only ones.
 
-Kept outside the views (as sparkloop/api/openapi.py does for the others) so that the views
-stay parse-call-render; imported by sparkloop.oauth.api_urls.
+Kept beside the views, outside them, so that the views stay parse-call-render; imported by
+sparkloop.oauth.api_urls. The serializers below describe the output serializers' shapes more
+exactly (every key always present, the grant types as an enum) under the same component
+names, so the schema's types keep their names.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 
 from sparkloop.api.schema import envelope
@@ -20,6 +22,7 @@ from sparkloop.oauth.views import ApplicationViewSet, ConnectionViewSet
 API_KEY_ONLY = "Takes the team's API key only: no OAuth scope grants it."
 
 
+@extend_schema_serializer(component_name="ConnectionOutput")
 class ConnectionSerializer(ConnectionOutputSerializer):
     scopes = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
@@ -27,6 +30,7 @@ class ConnectionSerializer(ConnectionOutputSerializer):
         read_only_fields = ConnectionOutputSerializer.Meta.fields
 
 
+@extend_schema_serializer(component_name="ApplicationOutput")
 class ApplicationSerializer(ApplicationOutputSerializer):
     grant_type = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["authorization_code", "client_credentials"]
@@ -37,6 +41,7 @@ class ApplicationSerializer(ApplicationOutputSerializer):
         read_only_fields = ApplicationOutputSerializer.Meta.fields
 
 
+@extend_schema_serializer(component_name="ApplicationWithSecretOutput")
 class RegisteredApplicationSerializer(ApplicationSerializer):
     client_secret = serializers.CharField(help_text="Shown once; only its hash is kept.")
 
@@ -70,7 +75,10 @@ extend_schema_view(
     ),
     create=extend_schema(
         summary="Register an OAuth app for the team",
-        description=API_KEY_ONLY,
+        description=(
+            f"{API_KEY_ONLY} The client secret is in this answer only. A team registers at"
+            " most `OAUTH_APPLICATIONS_PER_TEAM` apps (10 unless configured); past that: 400."
+        ),
         request=ApplicationCreateInputSerializer,
         responses={
             201: envelope("ApplicationResponse", application=RegisteredApplicationSerializer())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import QuerySet
 
 from sparkloop.exceptions import NotFound
-from sparkloop.models import Team
-from sparkloop.oauth.models import Application, Connection, TeamMembership
+from sparkloop.models import Team, TeamMembership
+from sparkloop.oauth.models import AccessToken, Application, Connection
 
 CONNECTION_NOT_FOUND = "Connection {id} not found!"
 
@@ -37,3 +39,13 @@ def membership_teams(*, user_id: int) -> QuerySet[Team]:
     return Team.objects.filter(
         pk__in=TeamMembership.objects.filter(user_id=user_id).values("team_id")
     ).order_by("name")
+
+
+def access_token_held_by(*, token: str, client_id: str | None) -> bool:
+    """Whether `token` is an access token issued to the app `client_id` (live or not)."""
+    if not client_id:
+        return False
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    return AccessToken.objects.filter(
+        token_checksum=checksum, application__client_id=client_id
+    ).exists()

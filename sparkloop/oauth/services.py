@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 
 from sparkloop.api.fields import iso_z
+from sparkloop.exceptions import LimitExceeded
 from sparkloop.models import Team
 from sparkloop.oauth.models import AccessToken, Application, Connection, Grant, RefreshToken
 from webhooks.services import event_record
 
 APP_CONNECTED = "app.connected"
+APPLICATION_LIMIT = "A team may register at most {limit} OAuth applications"
 
 
 def _scope_set(scope: str) -> set[str]:
@@ -72,6 +75,17 @@ def connection_revoke(*, connection: Connection) -> None:
 
 
 @transaction.atomic
+def grant_tokens_revoke(*, grant: Grant) -> None:
+    """Revoke every token issued from an authorization code that was presented again.
+
+    RFC 6749 §4.1.2: a code used twice may have been stolen, so the tokens it already
+    issued (its whole refresh family, rotations included) stop working.
+    """
+    if grant.token_family is not None:
+        RefreshToken.revoke_family(grant.token_family)
+
+
+@transaction.atomic
 def application_create(
     *,
     team: Team | None,
@@ -82,8 +96,17 @@ def application_create(
 ) -> tuple[Application, str]:
     """Register an app; returns it with its client secret, which is stored only as a hash.
 
-    Raises Django's ValidationError (a 400 through the API) when the toolkit refuses it.
+    A team registers at most OAUTH_APPLICATIONS_PER_TEAM apps (LimitExceeded): each app
+    would otherwise bring its own rate-limit budget and its own consent screens. Staff
+    (team None) are not capped. Raises Django's ValidationError (a 400 through the API)
+    when the toolkit refuses the app.
     """
+    if team is not None:
+        # The team's row lock makes concurrent registrations count one after the other.
+        Team.objects.select_for_update().only("pk").get(pk=team.pk)
+        limit = settings.OAUTH_APPLICATIONS_PER_TEAM
+        if Application.objects.filter(team=team).count() >= limit:
+            raise LimitExceeded(APPLICATION_LIMIT.format(limit=limit))
     secret = generate_client_secret()
     application = Application(
         team=team,

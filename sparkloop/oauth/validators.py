@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth2.rfc6749 import errors
 
 from sparkloop.models import Team
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
-from sparkloop.oauth.services import connection_record
+from sparkloop.oauth.services import connection_record, grant_tokens_revoke
 
 CLIENT_CREDENTIALS = "client_credentials"
+AUTHORIZATION_CODE = "authorization_code"
+
+
+class _CodeReused(Exception):
+    """An exchange found its code used by another one that committed first."""
+
+    def __init__(self, grant: Grant) -> None:
+        super().__init__(grant.pk)
+        self.grant = grant
 
 
 def _team_of(request: OAuthRequest) -> Team | None:
@@ -54,8 +65,35 @@ class TeamOAuth2Validator(OAuth2Validator):
         if not super().validate_code(client_id, code, client, request):
             return False
         grant = Grant.objects.select_related("team").get(code=code, application=client)
+        if grant.used_at is not None:
+            # The client authenticated (oauthlib does that first), so this is its own code,
+            # presented again: refuse it and revoke what it issued. Not in a transaction
+            # here, so the revocation stands although the answer is an error.
+            grant_tokens_revoke(grant=grant)
+            return False
         request.team = grant.team
         return grant.team is not None
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: OAuthRequest, *args: Any, **kwargs: Any
+    ) -> None:
+        # The code was marked used in the transaction that saved its tokens
+        # (_save_bearer_token); it is kept, not deleted, to recognise a second use.
+        if not Grant.objects.filter(
+            code=code, application=request.client, used_at__isnull=False
+        ).exists():
+            raise errors.InvalidGrantError(request=request)
+
+    def save_bearer_token(
+        self, token: dict[str, Any], request: OAuthRequest, *args: Any, **kwargs: Any
+    ) -> None:
+        try:
+            super().save_bearer_token(token, request, *args, **kwargs)
+        except _CodeReused as reused:
+            # The losing exchange's own writes are rolled back by now; the tokens the
+            # winner committed are revoked in a transaction of their own.
+            grant_tokens_revoke(grant=reused.grant)
+            raise errors.InvalidGrantError(request=request) from None
 
     def validate_refresh_token(
         self,
@@ -81,7 +119,28 @@ class TeamOAuth2Validator(OAuth2Validator):
             locked = RefreshToken.objects.select_for_update().get(pk=previous.pk)
             if locked.revoked is not None:
                 raise errors.InvalidGrantError(request=request)
+        if request.grant_type == AUTHORIZATION_CODE:
+            self._claim_code(request)
         super()._save_bearer_token(token, request, *args, **kwargs)
+
+    def _claim_code(self, request: OAuthRequest) -> None:
+        """Mark the code used, in the transaction that saves its tokens (row-locked).
+
+        Two exchanges of one code: the second waits for the first's lock, then finds the
+        code used. Its `expires` moves to the end of the family's life (see Grant).
+        """
+        grant = Grant.objects.select_for_update().get(code=request.code, application=request.client)
+        if grant.used_at is not None:
+            raise _CodeReused(grant)
+        now = timezone.now()
+        grant.used_at = now
+        grant.token_family = uuid.uuid4()
+        grant.expires = now + timedelta(
+            seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+            + oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
+        )
+        grant.save(update_fields=["used_at", "token_family", "expires"])
+        request.token_family = grant.token_family
 
     def _create_authorization_code(
         self, request: OAuthRequest, code: dict[str, str], expires: datetime | None = None
@@ -138,9 +197,11 @@ class TeamOAuth2Validator(OAuth2Validator):
             team=access_token.team,
             application=request.client,
             access_token=access_token,
-            # One family per consent: reuse of a rotated token revokes the whole family.
+            # One family per code: reuse of a rotated token (or of the code) revokes it all.
             token_family=(
-                previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4()
+                previous_refresh_token.token_family
+                if previous_refresh_token
+                else getattr(request, "token_family", None) or uuid.uuid4()
             ),
             resource=getattr(request, "resource", []),
         )

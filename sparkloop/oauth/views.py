@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
+from urllib.parse import unquote_plus
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from oauth2_provider.scopes import get_scopes_backend
-from oauth2_provider.views import AuthorizationView, TokenView
+from oauth2_provider.views import (
+    AuthorizationView,
+    IntrospectTokenView,
+    RevokeTokenView,
+    TokenView,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sparkloop.api.views import TeamViewSet
+from sparkloop.lockout import lockout_response
 from sparkloop.models import Team
 from sparkloop.oauth import selectors, services
 from sparkloop.oauth.forms import ConsentForm
@@ -95,7 +106,40 @@ class ConsentView(AuthorizationView):
         )
 
 
-class JSONTokenView(TokenView):
+def presented_client_id(request: HttpRequest) -> str | None:
+    """The client_id a request authenticated with: HTTP Basic (RFC 6749 §2.3.1) or the body."""
+    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme == "Basic":
+        try:
+            user = base64.b64decode(encoded.strip()).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return unquote_plus(user)
+    return request.POST.get("client_id")
+
+
+class ClientAuthThrottleMixin:
+    """Locks out an address or an OAuth client after too many failed client authentications.
+
+    Checking a client secret costs a password hash (about 0.3 s of CPU), so a locked-out
+    address or client is refused before it is checked. Failures are recorded by django-axes
+    like failed logins, the client as the account `oauth-client:<client_id>`, so one set of
+    rules (settings AUTH_FAILURE_*) and one admin page cover both (docs/security.md).
+    """
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        client_id = presented_client_id(request)
+        credentials = {"username": f"oauth-client:{client_id}"} if client_id else {}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return lockout_response(request, credentials=credentials)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        # 401 invalid_client (token, revocation), 403 (introspection): the credentials.
+        if response.status_code in (401, 403):
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+        return response
+
+
+class JSONTokenView(ClientAuthThrottleMixin, TokenView):
     """The toolkit's token endpoint; an error raised while saving tokens is JSON too.
 
     oauthlib gives errors found in validation their JSON headers, but not one raised while
@@ -108,6 +152,31 @@ class JSONTokenView(TokenView):
             response["Content-Type"] = "application/json"
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ClientRevokeTokenView(ClientAuthThrottleMixin, RevokeTokenView):
+    """The toolkit's revocation endpoint (RFC 7009), with client authentication throttled."""
+
+
+class ClientIntrospectView(ClientAuthThrottleMixin, IntrospectTokenView):
+    """RFC 7662 introspection, answered for the token's own client only.
+
+    The toolkit answers any authenticated client about any token; here another client (of
+    another team or not) gets `{"active": false}`, the answer for an unknown token, so the
+    endpoint tells nobody whether someone else's token exists (RFC 7662 §4). The token goes
+    in the body: a token in a URL ends up in logs, so GET is refused.
+    """
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = request.POST.get("token")
+        client_id = presented_client_id(request)
+        if token is not None and not selectors.access_token_held_by(
+            token=token, client_id=client_id
+        ):
+            return JsonResponse({"active": False})
+        return self.get_token_response(token)  # type: ignore[no-any-return]
 
 
 class ConnectionViewSet(TeamViewSet):

@@ -191,3 +191,36 @@ class TestApplicationRegistration:
         assert response.status_code == 400
         assert "error" in response.json()
         assert not Application.objects.exists()
+
+
+@pytest.mark.django_db
+class TestApplicationCap:
+    BODY = {"name": "x", "grant_type": "client_credentials"}
+
+    def test_it_refuses_a_registration_past_the_teams_cap(
+        self, api_client: Any, other_client: Any, team: Team, settings: Any
+    ) -> None:
+        settings.OAUTH_APPLICATIONS_PER_TEAM = 2
+        for _ in range(2):
+            assert (
+                api_client.post("/v2/oauth/applications", self.BODY, format="json").status_code
+                == 201
+            )
+
+        response = api_client.post("/v2/oauth/applications", self.BODY, format="json")
+
+        assert response.status_code == 400
+        assert response.json() == {"error": "A team may register at most 2 OAuth applications"}
+        assert Application.objects.filter(team=team).count() == 2
+        # Another team's cap is its own.
+        assert (
+            other_client.post("/v2/oauth/applications", self.BODY, format="json").status_code == 201
+        )
+
+    def test_apps_registered_by_staff_do_not_count(self, api_client: Any, settings: Any) -> None:
+        settings.OAUTH_APPLICATIONS_PER_TEAM = 1
+        make_app(name="Staff app")
+
+        assert (
+            api_client.post("/v2/oauth/applications", self.BODY, format="json").status_code == 201
+        )

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from sparkloop.api import throttling
@@ -293,3 +295,87 @@ class TestOAuthTokens:
         assert response.status_code == 429
         assert response.json() == {"error": "Rate limit exceeded"}
         assert "Retry-After" in response
+
+
+class TestOAuthTeamBudget:
+    @override_settings(RATE_LIMIT_DEFAULT="2/60")
+    def test_a_teams_apps_share_the_teams_budget(self, team: Team, other_team: Team) -> None:
+        first = bearer(issue_token(team=team, scope="read:subscribers"))
+        second = bearer(issue_token(team=team, scope="read:subscribers"))
+        elsewhere = bearer(issue_token(team=other_team, scope="read:subscribers"))
+        for _ in range(2):
+            assert first.get("/v2/subscribers").status_code == 200
+
+        response = second.get("/v2/subscribers")
+
+        assert response.status_code == 429
+        assert response.json() == {"error": "Rate limit exceeded"}
+        assert elsewhere.get("/v2/subscribers").status_code == 200
+
+    def test_the_headers_tell_the_tighter_budget(self, team: Team) -> None:
+        first = bearer(issue_token(team=team, scope="read:subscribers"))
+        second = bearer(issue_token(team=team, scope="read:subscribers"))
+        first.get("/v2/subscribers")
+        first.get("/v2/subscribers")
+
+        # The second app has used 1 of its own 120, the team's OAuth budget 3 of 120.
+        assert second.get("/v2/subscribers")["X-RateLimit-Remaining"] == "117"
+
+    @override_settings(RATE_LIMIT_DEFAULT="2/60")
+    def test_the_teams_api_keys_keep_their_own_budget(
+        self, team: Team, api_client: APIClient
+    ) -> None:
+        client = bearer(issue_token(team=team, scope="read:subscribers"))
+        for _ in range(3):
+            client.get("/v2/subscribers")
+
+        assert api_client.get("/v2/subscribers").status_code == 200
+
+
+class TestBadKeys:
+    @override_settings(RATE_LIMIT_AUTH_FAILURES="3/60")
+    def test_an_address_sending_bad_keys_is_refused_before_any_lookup(
+        self, api_client: APIClient
+    ) -> None:
+        bad = APIClient()
+        bad.credentials(HTTP_X_API_KEY="not-a-key")
+        for _ in range(3):
+            assert bad.get("/v2/subscribers").status_code == 401
+
+        with CaptureQueriesContext(connection) as queries:
+            response = bad.get("/v2/subscribers")
+
+        assert response.status_code == 429
+        assert response.json() == {"error": "Rate limit exceeded"}
+        assert 1 <= int(response["Retry-After"]) <= 60
+        assert response["RateLimit-Policy"] == '"auth-failures";q=3;w=60'
+        assert len(queries) == 0
+        # The whole address waits for the window's end, valid keys included (docs/security.md).
+        assert api_client.get("/v2/subscribers").status_code == 429
+
+    @override_settings(RATE_LIMIT_AUTH_FAILURES="3/60")
+    def test_another_address_is_not_refused(self, api_client: APIClient) -> None:
+        bad = APIClient(REMOTE_ADDR="203.0.113.9")
+        bad.credentials(HTTP_X_API_KEY="not-a-key")
+        for _ in range(4):
+            bad.get("/v2/subscribers")
+
+        assert bad.get("/v2/subscribers").status_code == 429
+        assert api_client.get("/v2/subscribers").status_code == 200
+
+    @override_settings(RATE_LIMIT_AUTH_FAILURES="3/60")
+    def test_requests_without_a_key_count_as_failures(self, anon_client: APIClient) -> None:
+        for _ in range(3):
+            assert anon_client.get("/v2/subscribers").status_code == 401
+
+        assert anon_client.get("/v2/subscribers").status_code == 429
+
+    @override_settings(RATE_LIMIT_AUTH_FAILURES="3/60")
+    def test_successful_and_public_requests_do_not_count(
+        self, api_client: APIClient, anon_client: APIClient
+    ) -> None:
+        for _ in range(4):
+            assert api_client.get("/v2/subscribers").status_code == 200
+            assert anon_client.get("/v2/docs").status_code == 200
+
+        assert api_client.get("/v2/subscribers").status_code == 200

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from sparkloop.models import Team
-from sparkloop.oauth.models import AccessToken, Application, TeamMembership
+from sparkloop.models import Team, TeamMembership
+from sparkloop.oauth.models import AccessToken, Application
 from sparkloop.oauth.services import application_create
 
 REDIRECT_URI = "https://partner.example/callback"
@@ -183,3 +183,13 @@ def issue_token(
         expires=timezone.now() + timedelta(seconds=expires_in),
     )
     return raw
+
+
+def authorized_code(
+    team: Team, *, scope: str = "read:subscribers"
+) -> tuple[Application, str, str, str]:
+    """An app (staff-registered) authorized by a member of `team`: (app, secret, code, verifier)."""
+    app, secret = make_app()
+    browser = logged_in(make_member(team, username=f"member-{secrets.token_hex(3)}"))
+    verifier, response = consent(browser, app, scope=scope)
+    return app, secret, code_from(response), verifier
