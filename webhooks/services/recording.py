@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from webhooks.models import DeliveryAttempt, WebhookDelivery
@@ -46,13 +47,16 @@ def _next_delay(step: int, retry_after: timedelta | None) -> timedelta:
     return delay
 
 
+# One statement, so one round trip in autocommit mode; set_config(..., true) is SET LOCAL
+# for the statement's own transaction (see claims.relaxed_commit for why).
 _SUCCESS_SQL = """
-WITH v (id, number, code, started_at, duration_ms, body) AS (VALUES {rows}),
+WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+v (id, number, code, started_at, duration_ms, body) AS (VALUES {rows}),
 done AS (
     UPDATE {delivery} AS d
     SET status = 'delivered', delivered_at = %s, next_attempt_at = NULL, claimed_at = NULL,
         last_status_code = v.code, last_error = '', updated_at = %s
-    FROM v
+    FROM v CROSS JOIN relaxed
     WHERE d.id = v.id AND d.status = 'sending' AND d.attempt_count = v.number
     RETURNING d.id
 )
@@ -68,17 +72,21 @@ _SUCCESS_ROW = "(%s::bigint, %s::integer, %s::smallint, %s::timestamptz, %s::int
 
 def attempts_record_successes(
     results: Sequence[tuple[Claim, datetime, AttemptResult]],
+    *,
+    db: BaseDatabaseWrapper | None = None,
 ) -> list[int]:
     """Mark these deliveries delivered and write their attempts; returns the ids recorded
     (those whose claim was still held).
 
     On PostgreSQL one statement for any number of them (an UPDATE and the INSERT of the
-    attempts of the rows it updated, in one CTE); elsewhere one small transaction.
+    attempts of the rows it updated, in one CTE), on `db` if given (a connection shared
+    with the calling thread); elsewhere one small transaction.
     """
     if not results:
         return []
     now = timezone.now()
-    if connection.vendor != "postgresql":
+    db = db or connection
+    if db.vendor != "postgresql":
         return _record_successes_portable(results, now)
     params: list[object] = []
     for claim, started_at, result in results:
@@ -95,11 +103,9 @@ def attempts_record_successes(
         delivery=WebhookDelivery._meta.db_table,
         attempt=DeliveryAttempt._meta.db_table,
     )
-    with transaction.atomic():
-        relaxed_commit()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, now, now])
-            return [row[0] for row in cursor.fetchall()]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, now, now])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _record_successes_portable(

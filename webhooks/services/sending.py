@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from webhooks.addresses import HostUnresolvable, Target, UnsafeUrl, target_resolve
@@ -74,29 +76,68 @@ def _attempt(claim: Claim, target: Target | AttemptResult) -> Sent:
 
 
 class _Recorder:
-    """Records outcomes as they come, successes of a group in one statement."""
+    """Records outcomes as they come.
+
+    On PostgreSQL a sender thread records its own success as soon as its POST returns, on
+    the task's database connection, shared under a lock (one connection per batch, not one
+    per thread): whichever thread holds the lock writes every success waiting at that moment
+    in one statement (a group commit), so no hand-over to another thread, and no queue of
+    one statement per delivery, stands between a POST and its record. Failures (retry
+    schedule, health, perhaps disabling the endpoint), and every outcome on other databases,
+    are recorded by the task's own thread as they arrive.
+    """
 
     def __init__(self) -> None:
         self.outcomes: dict[int, str] = {}
-        self._healthy: set[int] = set()
+        self.lock = threading.Lock()
+        db = connections[DEFAULT_DB_ALIAS]
+        self.shared = db if db.vendor == "postgresql" else None
+        self._waiting: list[Sent] = []
+        self._waiting_lock = threading.Lock()
+        self._succeeded: dict[int, Claim] = {}  # endpoint id -> a claim, for its health
+
+    def record_now(self, sent: Sent) -> bool:
+        """In a sender thread: record a success at once if it can be; True if done (by this
+        thread or by the one that held the lock before it)."""
+        if self.shared is None or sent[2].outcome != Outcome.SUCCESS:
+            return False
+        with self._waiting_lock:
+            self._waiting.append(sent)
+        with self.lock:
+            with self._waiting_lock:
+                group, self._waiting = self._waiting, []
+            if group:
+                recorded = set(attempts_record_successes(group, db=self.shared))
+                for claim, _, _ in group:
+                    if claim.delivery_id in recorded:
+                        self._succeeded.setdefault(claim.endpoint_id, claim)
+        return True
 
     def record(self, sent: Sequence[Sent]) -> None:
+        """In the task's thread: record these (successes of a group in one statement)."""
         successes = [item for item in sent if item[2].outcome == Outcome.SUCCESS]
-        recorded = set(attempts_record_successes(successes))
-        now = timezone.now()
+        with self.lock:
+            recorded = set(attempts_record_successes(successes))
+            for claim, started_at, result in sent:
+                if result.outcome != Outcome.SUCCESS:
+                    attempt_record_failure(claim, started_at=started_at, result=result)
         for claim, _, _ in successes:
-            if claim.delivery_id in recorded and claim.endpoint_id not in self._healthy:
-                self._healthy.add(claim.endpoint_id)
-                endpoint_succeeded(
-                    claim.endpoint_id,
-                    failing_since=claim.failing_since,
-                    last_success_at=claim.last_success_at,
-                    now=now,
-                )
-        for claim, started_at, result in sent:
-            if result.outcome != Outcome.SUCCESS:
-                attempt_record_failure(claim, started_at=started_at, result=result)
+            if claim.delivery_id in recorded:
+                self._succeeded.setdefault(claim.endpoint_id, claim)
+
+    def done(self, sent: Sequence[Sent]) -> None:
         self.outcomes.update({claim.delivery_id: result.outcome for claim, _, result in sent})
+
+    def finish(self) -> None:
+        """Once the POSTs are over: the health of the endpoints that answered 2xx."""
+        now = timezone.now()
+        for endpoint_id, claim in self._succeeded.items():
+            endpoint_succeeded(
+                endpoint_id,
+                failing_since=claim.failing_since,
+                last_success_at=claim.last_success_at,
+                now=now,
+            )
 
 
 def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
@@ -106,8 +147,8 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
     nothing), resolves and checks each distinct URL once, POSTs them concurrently outside
     any transaction (a thread each, pooled keep-alive sessions, each connecting to the
     address that was checked), and records each outcome as soon as its POST returns
-    (those that return together in one statement), so that a worker killed mid-batch makes
-    again only the attempts that were in flight. Returns the outcome per delivery id.
+    (`_Recorder`), so that a worker killed mid-batch makes again only the attempts that
+    were in flight. Returns the outcome per delivery id.
     """
     now = timezone.now()
     sendable = []
@@ -121,18 +162,34 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
         return recorder.outcomes
     targets = _targets(sendable)
     if len(sendable) == 1:
-        recorder.record([_attempt(sendable[0], targets[sendable[0].url])])
+        sent = _attempt(sendable[0], targets[sendable[0].url])
+        recorder.record([sent])
+        recorder.done([sent])
+        recorder.finish()
         return recorder.outcomes
-    # A thread per delivery: the batch lasts as long as its slowest receiver, well within
-    # the time limit, however many of them time out. Only this thread writes (one database
-    # connection per batch), as results arrive.
-    with ThreadPoolExecutor(len(sendable), thread_name_prefix="webhook-send") as pool:
-        pending: set[Future[Sent]] = {
-            pool.submit(_attempt, claim, targets[claim.url]) for claim in sendable
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            recorder.record([future.result() for future in done])
+
+    def send(claim: Claim) -> tuple[Sent, bool]:
+        sent = _attempt(claim, targets[claim.url])
+        return sent, recorder.record_now(sent)
+
+    if recorder.shared is not None:
+        recorder.shared.inc_thread_sharing()
+    try:
+        # A thread per delivery: the batch lasts as long as its slowest receiver, well
+        # within the time limit, however many of them time out.
+        with ThreadPoolExecutor(len(sendable), thread_name_prefix="webhook-send") as pool:
+            pending: set[Future[tuple[Sent, bool]]] = {
+                pool.submit(send, claim) for claim in sendable
+            }
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                results = [future.result() for future in done]
+                recorder.record([sent for sent, recorded in results if not recorded])
+                recorder.done([sent for sent, _ in results])
+    finally:
+        if recorder.shared is not None:
+            recorder.shared.dec_thread_sharing()
+    recorder.finish()
     return recorder.outcomes
 
 
