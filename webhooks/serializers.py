@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.timezone import now
@@ -52,7 +53,7 @@ class _EventFlagsMixin(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         # Flags come flat (documented) or nested in "events" (the shape of the object).
-        if isinstance(data.get("events"), dict):
+        if isinstance(data, Mapping) and isinstance(data.get("events"), dict):
             data = {**data["events"], **{k: v for k, v in data.items() if k != "events"}}
         return super().to_internal_value(data)
 

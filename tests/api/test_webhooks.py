@@ -60,6 +60,13 @@ class TestCreate:
         events = response.json()["webhook"]["events"]
         assert (events["reward_redeemed"], events["sync_subscriber"]) == (True, False)
 
+    def test_it_refuses_a_body_that_is_not_an_object(self, api_client: APIClient) -> None:
+        for path in ("/v2/webhooks", "/v2/webhooks/token/rotate"):
+            response = api_client.post(path, [1, 2], format="json")
+
+            assert response.status_code == 400
+            assert response.json()["error"]
+
     def test_it_ignores_unknown_keys(self, api_client: APIClient) -> None:
         response = api_client.post("/v2/webhooks", {"url": URL, "colour": "red"}, format="json")
         assert response.status_code == 201
