@@ -161,7 +161,7 @@ def main() -> None:
                 for seq in range(start_at, min(start_at + batch, args.events)):
                     event_record(
                         team=team,
-                        type="sync_subscriber",
+                        type=Event.Type.SYNC_SUBSCRIBER,
                         payload={"seq": seq, "subscriber": {"id": f"sub_{seq:012x}"}},
                     )
         produced.set()

@@ -121,8 +121,12 @@ def main() -> None:
             events = Event.objects.bulk_create(
                 Event(
                     team=team,
-                    type="sync_subscriber",
-                    payload={"type": "sync_subscriber", "seq": seq, "subscriber": {"id": seq}},
+                    type=Event.Type.SYNC_SUBSCRIBER,
+                    payload={
+                        "type": Event.Type.SYNC_SUBSCRIBER,
+                        "seq": seq,
+                        "subscriber": {"id": seq},
+                    },
                 )
                 for seq in range(args.events)
             )

@@ -91,7 +91,7 @@ class TeamAdmin(admin.ModelAdmin):
     ordering = ("name",)
     readonly_fields = (
         "public_id",
-        "webhook_token",
+        "webhook_token_hint",
         "created_at",
         "subscriber_count",
         "links",
@@ -99,13 +99,19 @@ class TeamAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "public_id", "created_at", "subscriber_count", "links")}),
         ("Rate limits", {"fields": ("rate_limit_tier", "custom_rate_limit", "custom_rate_period")}),
-        ("Webhooks", {"fields": ("webhook_token",)}),
+        ("Webhooks", {"fields": ("webhook_token_hint",)}),
     )
     inlines = (ApiKeyInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         # One subquery per page for the maintained counter instead of a query per row.
         return super().get_queryset(request).annotate(subscriber_total=_subscriber_total())
+
+    # Encrypted at rest and shown by a prefix only; the team reads it with its key
+    # (`GET /v2/webhooks/token`).
+    @admin.display(description="webhook token (SparkLoop-Token)")
+    def webhook_token_hint(self, obj: Team) -> str:
+        return obj.webhook_token[:6] + "…" if obj.webhook_token else "-"
 
     @admin.display(description="subscribers")
     def subscriber_count(self, obj: Team) -> int:

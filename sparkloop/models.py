@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from sparkloop.encryption import EncryptedTextField
 from sparkloop.ids import make_public_id
 
 
@@ -30,7 +31,11 @@ class Team(models.Model):
 
     public_id = models.CharField(max_length=32, unique=True, default=new_team_id, editable=False)
     name = models.CharField(max_length=200, unique=True)
-    webhook_token = models.CharField(max_length=64, default=new_webhook_token)
+    # Sent as `SparkLoop-Token` with every webhook; encrypted at rest. After a rotation the
+    # previous one is shown (and sent as `SparkLoop-Token-Previous`) until it expires.
+    webhook_token = EncryptedTextField(default=new_webhook_token)
+    previous_webhook_token = EncryptedTextField(blank=True, default="")
+    previous_webhook_token_expires_at = models.DateTimeField(null=True, blank=True)
     rate_limit_tier = models.CharField(
         max_length=16, choices=RateLimitTier.choices, default=RateLimitTier.DEFAULT
     )

@@ -308,6 +308,12 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": WEBHOOK_SWEEP_INTERVAL_SECONDS},
 }
+# Receivers' TLS certificates are verified against this CA bundle (a file or directory;
+# empty: certifi's public CAs). REQUESTS_CA_BUNDLE and proxy variables are ignored.
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
+# Secrets encrypted at rest (signing secrets, webhook tokens): Fernet keys, comma-separated,
+# the first encrypts and all decrypt; empty: derived from SECRET_KEY (sparkloop/encryption.py).
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
 # --- Referral campaigns ---------------------------------------------------------------------
 # Holding-period campaigns: due referrals are verified (or rejected) by this beat job.

@@ -5,25 +5,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
 from sparkloop.admin import CappedCountPaginator
-from sparkloop.exceptions import ServiceError
+from sparkloop.admin_actions import run_bulk_action
 from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
-    deliveries_resend,
+    delivery_resend,
     endpoint_disable,
+    endpoint_enable,
     endpoint_send_test,
-    endpoint_update,
+    event_payload,
 )
 
-# Each resend is its own transaction inside one web request; past this, use a shell.
-ACTION_LIMIT = 1000
-TOO_MANY_SELECTED = "Select at most {limit} deliveries for this action (you selected more)."
+DISABLED_BY_STAFF = "Disabled by staff ({user})"
+
+
+def secret_hint(value: str, visible: int) -> str:
+    """The first `visible` characters of a secret, to recognise it; never the whole."""
+    return value[:visible] + "…" if value else "-"
 
 
 @admin.register(WebhookEndpoint)
@@ -78,37 +82,46 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             return f"failing for {since.days} d {hours} h ({obj.consecutive_failures} failures)"
         return "healthy" if obj.last_success_at else "no delivery yet"
 
+    # Secrets are shown by a prefix only: the secret was shown once (rotate it through the
+    # API); the token is read with the team's key (`GET /v2/webhooks/token`).
     @admin.display(description="team webhook token (SparkLoop-Token)")
     def team_webhook_token(self, obj: WebhookEndpoint) -> str:
-        return obj.team.webhook_token
+        return secret_hint(obj.team.webhook_token, 6)
 
     @admin.display(description="signing secret")
     def secret_hint(self, obj: WebhookEndpoint) -> str:
-        return obj.secret[:10] + "…"  # the secret was shown once; rotate it through the API
+        return secret_hint(obj.secret, 10)
 
-    @admin.action(description="Send test webhook")
+    @admin.action(description="Send test webhook", permissions=("change",))
     def send_test_webhook(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        sent = 0
-        for endpoint in queryset[:ACTION_LIMIT]:
-            try:
-                endpoint_send_test(endpoint=endpoint)
-            except ServiceError as exc:
-                self.message_user(request, f"{endpoint.public_id}: {exc.message}", messages.WARNING)
-                continue
-            sent += 1
-        self.message_user(request, f"Sent a test webhook to {sent} endpoint(s).")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Sent a test webhook to",
+            call=lambda endpoint: endpoint_send_test(endpoint=endpoint),
+        )
 
-    @admin.action(description="Enable (and forget failures)")
+    @admin.action(description="Enable (and forget failures)", permissions=("change",))
     def enable_endpoints(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset[:ACTION_LIMIT]:
-            endpoint_update(endpoint=endpoint, enabled=True)
-        self.message_user(request, "Enabled the selected endpoint(s).")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Enabled",
+            call=lambda endpoint: endpoint_enable(endpoint=endpoint),
+        )
 
-    @admin.action(description="Disable (the team is told)")
+    @admin.action(description="Disable (the team is told)", permissions=("change",))
     def disable_endpoints(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset[:ACTION_LIMIT]:
-            endpoint_disable(endpoint_id=endpoint.pk, reason=f"Disabled by staff ({request.user})")
-        self.message_user(request, "Disabled the selected endpoint(s).")
+        reason = DISABLED_BY_STAFF.format(user=request.user)
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Disabled",
+            call=lambda endpoint: endpoint_disable(endpoint_id=endpoint.pk, reason=reason),
+        )
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -180,21 +193,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description="payload")
     def payload(self, obj: WebhookDelivery) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.event.payload, indent=2))
+        event = obj.event
+        body = event_payload(public_id=event.public_id, type=event.type, payload=event.payload)
+        return format_html("<pre>{}</pre>", json.dumps(body, indent=2))
 
-    @admin.action(description="Resend selected deliveries (same webhook-id)")
+    @admin.action(
+        description="Resend selected deliveries (same webhook-id)", permissions=("change",)
+    )
     def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        selected = list(queryset[: ACTION_LIMIT + 1])
-        if len(selected) > ACTION_LIMIT:
-            self.message_user(request, TOO_MANY_SELECTED.format(limit=ACTION_LIMIT), messages.ERROR)
-            return
-        queued = deliveries_resend(deliveries=selected)
-        level = messages.SUCCESS if queued == len(selected) else messages.WARNING
-        skipped = len(selected) - queued
-        text = f"Queued {queued} deliveries for resending."
-        if skipped:
-            text += f" {skipped} skipped (being sent, or their endpoint is disabled)."
-        self.message_user(request, text, level)
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Queued for resending",
+            call=lambda delivery: delivery_resend(delivery=delivery),
+        )
 
 
 @admin.register(Event)

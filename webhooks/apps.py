@@ -7,3 +7,10 @@ from django.apps import AppConfig
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"
+
+    def ready(self) -> None:
+        from sparkloop.encryption import crypter
+
+        # Fail at startup (web, worker, beat, manage.py) rather than at the first secret
+        # read: a malformed FIELD_ENCRYPTION_KEY, or none and a weak SECRET_KEY, DEBUG off.
+        crypter()

@@ -8,6 +8,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 
+from sparkloop.encryption import EncryptedTextField
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
 
@@ -43,9 +44,11 @@ class Event(models.Model):
         SYNC_SUBSCRIBER = "sync_subscriber"
         # Our extensions: a monthly payout made for a partner (partners app),
         PAYOUT_CREATED = "payout_created"
-        # an endpoint disabled for failing, and "Send test webhook".
+        # an endpoint disabled for failing, "Send test webhook",
         WEBHOOK_DISABLED = "webhook_disabled"
         WEBHOOK_TEST = "webhook_test"
+        # and an OAuth app authorized by the team (sparkloop/oauth).
+        APP_CONNECTED = "app.connected"
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
     public_id = models.CharField(max_length=40, unique=True, default=new_event_id)
@@ -62,22 +65,29 @@ class Event(models.Model):
 
 # The four flags of SparkLoop's API (off unless true), then our extension flags (on unless
 # false: SparkLoop sends those events without offering a flag). Reference §12.1.
-DOCUMENTED_EVENT_FLAGS = (
-    "new_referral",
-    "reward_unlocked",
-    "new_partner_referral",
-    "reward_redeemed",
+DOCUMENTED_EVENT_FLAGS: tuple[str, ...] = (
+    Event.Type.NEW_REFERRAL.value,
+    Event.Type.REWARD_UNLOCKED.value,
+    Event.Type.NEW_PARTNER_REFERRAL.value,
+    Event.Type.REWARD_REDEEMED.value,
 )
-EXTENSION_EVENT_FLAGS = (
-    "new_partner_pending_referral",
-    "partner_referral_rejected",
-    "new_offer_lead",
-    "sync_subscriber",
-    "webhook_disabled",
-    "payout_created",  # a monthly payout was made for the team as a partner (partners)
-    "app.connected",  # an OAuth app was authorized by the team (sparkloop/oauth)
+EXTENSION_EVENT_FLAGS: tuple[str, ...] = (
+    Event.Type.NEW_PARTNER_PENDING_REFERRAL.value,
+    Event.Type.PARTNER_REFERRAL_REJECTED.value,
+    Event.Type.NEW_OFFER_LEAD.value,
+    Event.Type.SYNC_SUBSCRIBER.value,
+    Event.Type.WEBHOOK_DISABLED.value,
+    Event.Type.PAYOUT_CREATED.value,  # a monthly payout was made for the team as a partner
+    Event.Type.APP_CONNECTED.value,  # an OAuth app was authorized by the team
 )
 EVENT_FLAGS = DOCUMENTED_EVENT_FLAGS + EXTENSION_EVENT_FLAGS
+# The documented `new_partner_referral` flag turns all three partner-referral events on or
+# off (as SparkLoop's does); the extension flags of the other two can only mute one of them.
+PARTNER_REFERRAL_EVENTS: tuple[str, ...] = (
+    Event.Type.NEW_PARTNER_PENDING_REFERRAL.value,
+    Event.Type.NEW_PARTNER_REFERRAL.value,
+    Event.Type.PARTNER_REFERRAL_REJECTED.value,
+)
 
 
 class WebhookEndpoint(models.Model):
@@ -88,9 +98,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=2000)
     # {event type: true | false | null}; see DOCUMENTED_EVENT_FLAGS for what null means.
     events = models.JSONField(default=dict, blank=True)
-    secret = models.CharField(max_length=80, default=new_signing_secret)
-    # After a rotation the old secret also signs until it expires (receivers switch over).
-    previous_secret = models.CharField(max_length=80, blank=True, default="")
+    # Encrypted at rest. After a rotation the old secret also signs until it expires
+    # (receivers switch over).
+    secret = EncryptedTextField(default=new_signing_secret)
+    previous_secret = EncryptedTextField(blank=True, default="")
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
 
     is_enabled = models.BooleanField(default=True)
@@ -115,7 +126,11 @@ class WebhookEndpoint(models.Model):
         return f"{self.public_id} {self.url}"
 
     def subscribes_to(self, event_type: str) -> bool:
+        """Whether this endpoint gets `event_type` (by its flags; enabled or not)."""
         value = self.events.get(event_type)
+        if event_type in PARTNER_REFERRAL_EVENTS:
+            master = self.events.get(Event.Type.NEW_PARTNER_REFERRAL) is True
+            return master and (event_type == Event.Type.NEW_PARTNER_REFERRAL or value is not False)
         if event_type in DOCUMENTED_EVENT_FLAGS:
             return value is True
         return value is not False

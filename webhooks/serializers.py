@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.utils.timezone import now
 from rest_framework import serializers
 
-from sparkloop.api.fields import StrictCharField, TimestampField
-from webhooks.models import EVENT_FLAGS, DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from sparkloop.api.fields import StrictCharField, TimestampField, iso_z
+from sparkloop.models import Team
+from webhooks.models import (
+    EVENT_FLAGS,
+    DeliveryAttempt,
+    Event,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from webhooks.services.events import event_payload
 
 URL_REQUIRED = "Url can't be blank"
 NO_FIELD_TO_UPDATE = "You have to update at least 1 field."
@@ -15,11 +25,18 @@ FLAG_INVALID = "{name} must be true or false"
 GRACE_INVALID = "Grace hours must be an integer from 0 to 168"
 
 
+def _flag_attr(name: str) -> str:
+    return name.replace(".", "__")
+
+
 class EventFlagField(serializers.BooleanField):
     """A flag: true/false/null, also as strings (the docs type two flags as "String")."""
 
     def __init__(self, name: str) -> None:
+        # A dot in a source means a nested attribute to DRF ("app.connected").
+        source = {"source": _flag_attr(name)} if "." in name else {}
         super().__init__(
+            **source,
             required=False,
             allow_null=True,
             error_messages={
@@ -29,24 +46,23 @@ class EventFlagField(serializers.BooleanField):
 
 
 class _EventFlagsMixin(serializers.Serializer):
-    new_referral = EventFlagField("new_referral")
-    reward_unlocked = EventFlagField("reward_unlocked")
-    new_partner_referral = EventFlagField("new_partner_referral")
-    reward_redeemed = EventFlagField("reward_redeemed")
-    new_partner_pending_referral = EventFlagField("new_partner_pending_referral")
-    partner_referral_rejected = EventFlagField("partner_referral_rejected")
-    new_offer_lead = EventFlagField("new_offer_lead")
-    sync_subscriber = EventFlagField("sync_subscriber")
-    webhook_disabled = EventFlagField("webhook_disabled")
+    # One optional flag per event type that has one (EVENT_FLAGS), before the other fields.
+    def get_fields(self) -> dict[str, serializers.Field]:
+        flags: dict[str, serializers.Field] = {name: EventFlagField(name) for name in EVENT_FLAGS}
+        return {**flags, **super().get_fields()}
 
     def to_internal_value(self, data: Any) -> Any:
         # Flags come flat (documented) or nested in "events" (the shape of the object).
-        if isinstance(data.get("events"), dict):
+        if isinstance(data, Mapping) and isinstance(data.get("events"), dict):
             data = {**data["events"], **{k: v for k, v in data.items() if k != "events"}}
         return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        events = {name: attrs.pop(name) for name in EVENT_FLAGS if name in attrs}
+        events = {
+            str(name): attrs.pop(_flag_attr(name))
+            for name in EVENT_FLAGS
+            if _flag_attr(name) in attrs
+        }
         if events:
             attrs["events"] = events
         return attrs
@@ -88,6 +104,10 @@ class WebhookRotateSecretInputSerializer(serializers.Serializer):
     )
 
 
+class WebhookTokenRotateInputSerializer(WebhookRotateSecretInputSerializer):
+    """The grace during which the previous token is still shown and sent."""
+
+
 class WebhookOutputSerializer(serializers.ModelSerializer):
     uuid = serializers.CharField(source="public_id")
     events = serializers.SerializerMethodField()
@@ -109,6 +129,34 @@ class WebhookWithSecretOutputSerializer(WebhookOutputSerializer):
 
     class Meta(WebhookOutputSerializer.Meta):
         fields = [*WebhookOutputSerializer.Meta.fields, "secret"]
+
+
+class WebhookTokenOutputSerializer(serializers.Serializer):
+    """The team's webhook token, and the previous one while its grace runs."""
+
+    token = serializers.CharField(source="webhook_token")
+    previous_token = serializers.SerializerMethodField()
+    previous_token_expires_at = serializers.SerializerMethodField()
+
+    def _in_grace(self, team: Team) -> bool:
+        expires = team.previous_webhook_token_expires_at
+        return bool(team.previous_webhook_token) and expires is not None and expires > now()
+
+    def get_previous_token(self, team: Team) -> str | None:
+        return team.previous_webhook_token if self._in_grace(team) else None
+
+    def get_previous_token_expires_at(self, team: Team) -> str | None:
+        return iso_z(team.previous_webhook_token_expires_at) if self._in_grace(team) else None
+
+
+class EventPayloadField(serializers.Field):
+    """An event's body exactly as it is sent (with its `id`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="event", read_only=True, **kwargs)
+
+    def to_representation(self, event: Event) -> dict[str, Any]:
+        return event_payload(public_id=event.public_id, type=event.type, payload=event.payload)
 
 
 class DeliveryAttemptOutputSerializer(serializers.ModelSerializer):
@@ -152,7 +200,7 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
 
 
 class DeliveryDetailOutputSerializer(DeliveryOutputSerializer):
-    payload = serializers.JSONField(source="event.payload")
+    payload = EventPayloadField()
     attempts = DeliveryAttemptOutputSerializer(many=True)
 
     class Meta(DeliveryOutputSerializer.Meta):

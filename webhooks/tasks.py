@@ -1,4 +1,8 @@
-"""Celery entry points of webhook delivery (thin: the work is in webhooks.services)."""
+"""Celery entry points of webhook delivery (thin: the work is in webhooks.services).
+
+The services publish the send task by its name (`webhooks.services.publish.SEND_TASK`), so
+that they need not import this module.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,25 @@ from celery import current_app, shared_task
 from django.conf import settings
 from kombu.exceptions import ChannelError
 
-from webhooks import services
+from webhooks.services import deliveries_send, delivery_send, delivery_sweep, publish_resume
+from webhooks.services.publish import SEND_TASK
 
 logger = logging.getLogger(__name__)
 
 
 # acks_late + reject_on_worker_lost (global settings): a killed worker's message comes back,
 # and the claim in deliveries_send makes running it twice the same as once.
-@shared_task(queue=settings.WEBHOOK_QUEUE, ignore_result=True)
+@shared_task(name=SEND_TASK, queue=settings.WEBHOOK_QUEUE, ignore_result=True)
 def webhook_deliveries_send_task(delivery_ids: list[int]) -> None:
     """Send a batch (up to WEBHOOK_BATCH_SIZE deliveries, published together on commit)."""
-    services.deliveries_send(delivery_ids=delivery_ids)
+    deliveries_send(delivery_ids=delivery_ids)
 
 
 # One delivery per message: what was published before batches (messages still queued at an
 # upgrade); the same claim and recording as a batch of one.
 @shared_task(queue=settings.WEBHOOK_QUEUE, ignore_result=True)
 def webhook_delivery_send_task(delivery_id: int) -> None:
-    services.delivery_send(delivery_id=delivery_id)
+    delivery_send(delivery_id=delivery_id)
 
 
 def webhook_queue_depth() -> int | None:
@@ -46,6 +51,8 @@ def webhook_queue_depth() -> int | None:
 
 @shared_task(ignore_result=True)
 def webhook_delivery_sweep_task() -> None:
+    # This message came through the broker: it is up, whatever this process saw before.
+    publish_resume()
     depth = webhook_queue_depth() or 0
     room = int(settings.WEBHOOK_SWEEP_MAX_QUEUE_DEPTH) - depth
-    services.delivery_sweep(publish_limit=room)
+    delivery_sweep(publish_limit=room)

@@ -1,4 +1,5 @@
-"""Webhook endpoints (contract: Webhooks) and our extension: deliveries, resend, secrets."""
+"""Webhook endpoints (contract: Webhooks) and our extensions: deliveries, resend, secrets,
+the team's webhook token. Their OpenAPI descriptions are in webhooks/openapi.py."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from webhooks.serializers import (
     WebhookCreateInputSerializer,
     WebhookOutputSerializer,
     WebhookRotateSecretInputSerializer,
+    WebhookTokenOutputSerializer,
+    WebhookTokenRotateInputSerializer,
     WebhookUpdateInputSerializer,
     WebhookWithSecretOutputSerializer,
 )
@@ -55,6 +58,19 @@ class WebhookViewSet(TeamViewSet):
         rendered = WebhookOutputSerializer(endpoint).data
         services.endpoint_delete(endpoint=endpoint)
         return Response({"webhook": rendered})
+
+    # Routed before `/webhooks/:uuid` (list-level actions come first), so "token" is no uuid.
+    @action(detail=False, methods=["get"], url_path="token")
+    def token(self, request: Request) -> Response:
+        return Response({"webhook_token": WebhookTokenOutputSerializer(self.team).data})
+
+    @action(detail=False, methods=["post"], url_path="token/rotate")
+    def token_rotate(self, request: Request) -> Response:
+        data = WebhookTokenRotateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grace = timedelta(hours=data.validated_data["grace_hours"])
+        team = services.team_webhook_token_rotate(team=self.team, grace=grace)
+        return Response({"webhook_token": WebhookTokenOutputSerializer(team).data})
 
     @action(detail=True, methods=["post"])
     def rotate_secret(self, request: Request, pk: str) -> Response:

@@ -47,16 +47,6 @@ from subscribers.serializers import (
     SubscriberUpdateInputSerializer,
 )
 from subscribers.views import SubscriberViewSet
-from webhooks.serializers import (
-    DeliveryDetailOutputSerializer,
-    DeliveryOutputSerializer,
-    WebhookCreateInputSerializer,
-    WebhookOutputSerializer,
-    WebhookRotateSecretInputSerializer,
-    WebhookUpdateInputSerializer,
-    WebhookWithSecretOutputSerializer,
-)
-from webhooks.views import WebhookDeliveryViewSet, WebhookViewSet
 
 # --- Subscribers (contract: Subscribers) ------------------------------------------------------
 
@@ -152,71 +142,6 @@ extend_schema_view(
         responses={201: envelope("SubscriberEventResponse", event=SubscriberEventSerializer())},
     ),
 )(SubscriberViewSet)
-
-
-# --- Webhooks (contract: Webhooks; deliveries, resend and secrets are our extension) ---------
-
-WEBHOOK = envelope("WebhookResponse", webhook=WebhookOutputSerializer())
-WEBHOOK_WITH_SECRET = envelope(
-    "WebhookWithSecretResponse", webhook=WebhookWithSecretOutputSerializer()
-)
-DELIVERY = envelope("DeliveryResponse", delivery=DeliveryOutputSerializer())
-
-extend_schema_view(
-    list=extend_schema(
-        summary="List webhooks",
-        responses={
-            200: envelope("WebhookListResponse", webhooks=WebhookOutputSerializer(many=True))
-        },
-    ),
-    create=extend_schema(
-        summary="Create a webhook",
-        description="The signing secret is in this answer only (and after a rotation).",
-        request=WebhookCreateInputSerializer,
-        responses={201: WEBHOOK_WITH_SECRET},
-    ),
-    retrieve=extend_schema(summary="Get a webhook", responses={200: WEBHOOK}),
-    update=extend_schema(
-        summary="Update a webhook", request=WebhookUpdateInputSerializer, responses={200: WEBHOOK}
-    ),
-    partial_update=extend_schema(
-        summary="Update a webhook (as PUT)",
-        request=WebhookUpdateInputSerializer,
-        responses={200: WEBHOOK},
-    ),
-    destroy=extend_schema(summary="Delete a webhook", responses={200: WEBHOOK}),
-    rotate_secret=extend_schema(
-        summary="Rotate the signing secret",
-        description="The old secret keeps signing too for `grace_hours`.",
-        request=WebhookRotateSecretInputSerializer,
-        responses={200: WEBHOOK_WITH_SECRET},
-    ),
-    test=extend_schema(summary="Send a test event", request=None, responses={202: DELIVERY}),
-    deliveries=extend_schema(
-        summary="List a webhook's deliveries",
-        parameters=[PAGE, PER_PAGE],
-        responses={
-            200: envelope(
-                "DeliveryListResponse",
-                deliveries=DeliveryOutputSerializer(many=True),
-                meta=meta("deliveries"),
-            )
-        },
-    ),
-)(WebhookViewSet)
-
-extend_schema_view(
-    retrieve=extend_schema(
-        summary="Get a delivery with its attempts",
-        responses={
-            200: envelope("DeliveryDetailResponse", delivery=DeliveryDetailOutputSerializer())
-        },
-    ),
-)(WebhookDeliveryViewSet)
-# Routed by hand (not an @action), so decorated directly.
-extend_schema(summary="Resend a delivery", request=None, responses={202: DELIVERY})(
-    WebhookDeliveryViewSet.resend
-)
 
 
 # --- Referral campaigns (contract: Referral campaigns) ----------------------------------------

@@ -71,7 +71,8 @@ class TestTeamAdmin:
         assert "zapier" in content
         assert raw not in content
         assert key.key_hash not in content
-        assert team.webhook_token in content  # shown, read-only
+        assert team.webhook_token not in content  # encrypted at rest: a prefix only
+        assert f"{team.webhook_token[:6]}…" in content
         assert 'name="webhook_token"' not in content
         assert 'name="public_id"' not in content
         assert f"?team={team.pk}" in content  # the link to the team's subscribers

@@ -8,10 +8,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from sparkloop.models import Team
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.oauth.helpers import bearer, fast_hashers, issue_token
+from tests.webhooks.conftest import FakeDNS, broker, dns
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create, event_record
 
+# The webhooks world's fake resolver and broker queue (autouse), and fast OAuth hashing.
+__all__ = ["broker", "dns", "fast_hashers"]
+
 pytestmark = pytest.mark.django_db
+
+NEW_REFERRAL = Event.Type.NEW_REFERRAL
 
 URL = "https://hooks.example.com/sparkloop"
 DOCUMENTED = ("new_referral", "reward_unlocked", "new_partner_referral", "reward_redeemed")
@@ -19,7 +26,7 @@ DOCUMENTED = ("new_referral", "reward_unlocked", "new_partner_referral", "reward
 
 @pytest.fixture
 def webhook(team: Team) -> WebhookEndpoint:
-    return endpoint_create(team=team, url=URL, events={"new_referral": True})
+    return endpoint_create(team=team, url=URL, events={NEW_REFERRAL: True})
 
 
 class TestCreate:
@@ -52,6 +59,13 @@ class TestCreate:
 
         events = response.json()["webhook"]["events"]
         assert (events["reward_redeemed"], events["sync_subscriber"]) == (True, False)
+
+    def test_it_refuses_a_body_that_is_not_an_object(self, api_client: APIClient) -> None:
+        for path in ("/v2/webhooks", "/v2/webhooks/token/rotate"):
+            response = api_client.post(path, [1, 2], format="json")
+
+            assert response.status_code == 400
+            assert response.json()["error"]
 
     def test_it_ignores_unknown_keys(self, api_client: APIClient) -> None:
         response = api_client.post("/v2/webhooks", {"url": URL, "colour": "red"}, format="json")
@@ -86,6 +100,56 @@ class TestCreate:
             "/v2/webhooks", {"url": "http://127.0.0.1:9000/h"}, format="json"
         )
         assert response.status_code == 201
+
+    def test_it_refuses_http_to_a_public_host_even_when_the_setting_allows_private(
+        self, api_client: APIClient, settings: Any, dns: FakeDNS
+    ) -> None:
+        settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+        dns.add("example.com", ["93.184.216.34"])
+
+        response = api_client.post(
+            "/v2/webhooks", {"url": "http://example.com/hook"}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert response.json() == {"error": "Url must start with https://"}
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://%31%32%37.attacker.example:8443/hook",
+            "https://[fe80::1%25eth0]/hook",
+            "https://user@hooks.example.com/hook",
+        ],
+    )
+    def test_it_refuses_a_host_that_would_read_differently(
+        self, api_client: APIClient, url: str
+    ) -> None:
+        response = api_client.post("/v2/webhooks", {"url": url}, format="json")
+
+        assert response.status_code == 400
+        assert response.json() == {"error": "Url is invalid"}
+
+    @pytest.mark.parametrize(
+        "url", ["https://[2002:7f00:1::]/h", "https://0x7f.1/h", "https://[::ffff:127.0.0.1]/h"]
+    )
+    def test_it_refuses_disguised_loopback(self, api_client: APIClient, url: str) -> None:
+        response = api_client.post("/v2/webhooks", {"url": url}, format="json")
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "Url must not point to a private, loopback or link-local address"
+        }
+
+    def test_it_accepts_every_flag_of_the_object(self, api_client: APIClient) -> None:
+        response = api_client.post(
+            "/v2/webhooks",
+            {"url": URL, "payout_created": False, "app.connected": False},
+            format="json",
+        )
+
+        events = response.json()["webhook"]["events"]
+        assert (events["payout_created"], events["app.connected"]) == (False, False)
 
     def test_it_needs_a_key(self, anon_client: APIClient) -> None:
         response = anon_client.post("/v2/webhooks", {"url": URL}, format="json")
@@ -236,8 +300,8 @@ class TestDeliveries:
     def test_it_lists_recent_deliveries_newest_first(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        first = event_record(team=team, type="new_referral", payload={})
-        second = event_record(team=team, type="new_referral", payload={})
+        first = event_record(team=team, type=NEW_REFERRAL, payload={})
+        second = event_record(team=team, type=NEW_REFERRAL, payload={})
 
         response = api_client.get(f"/v2/webhooks/{webhook.public_id}/deliveries?per_page=1")
 
@@ -251,7 +315,7 @@ class TestDeliveries:
     def test_it_shows_a_delivery_with_its_attempts(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type="new_referral", payload={"a": 1}).deliveries.get()
+        delivery = event_record(team=team, type=NEW_REFERRAL, payload={"a": 1}).deliveries.get()
 
         response = api_client.get(
             f"/v2/webhooks/{webhook.public_id}/deliveries/{delivery.public_id}"
@@ -259,13 +323,13 @@ class TestDeliveries:
 
         assert response.status_code == 200
         body = response.json()["delivery"]
-        assert body["payload"] == {"type": "new_referral", "a": 1}
+        assert body["payload"] == {"type": "new_referral", "id": body["webhook_id"], "a": 1}
         assert body["attempts"] == []
 
     def test_it_resends_a_delivery(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type="new_referral", payload={}).deliveries.get()
+        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
 
         response = api_client.post(
@@ -278,7 +342,7 @@ class TestDeliveries:
     def test_it_refuses_to_resend_while_sending(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type="new_referral", payload={}).deliveries.get()
+        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.SENDING)
 
         response = api_client.post(
@@ -301,9 +365,136 @@ class TestDeliveries:
     def test_it_returns_404_for_other_teams_delivery(
         self, other_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type="new_referral", payload={}).deliveries.get()
+        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
         base = f"/v2/webhooks/{webhook.public_id}/deliveries/{delivery.public_id}"
 
         for response in (other_client.get(base), other_client.post(base + "/resend")):
             assert response.status_code == 404
             assert response.json() == {"error": f"Webhook {webhook.public_id} not found!"}
+
+
+class TestDeliveryPayload:
+    def test_the_payload_shown_is_the_one_sent_with_its_id(
+        self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
+    ) -> None:
+        event = event_record(team=team, type=NEW_REFERRAL, payload={"a": 1})
+        delivery = event.deliveries.get()
+
+        response = api_client.get(
+            f"/v2/webhooks/{webhook.public_id}/deliveries/{delivery.public_id}"
+        )
+
+        assert response.json()["delivery"]["payload"] == {
+            "type": "new_referral",
+            "id": event.public_id,
+            "a": 1,
+        }
+        assert response.json()["delivery"]["webhook_id"] == event.public_id
+
+
+class TestWebhookToken:
+    """`GET /v2/webhooks/token` and `POST /v2/webhooks/token/rotate` (extension)."""
+
+    def test_it_shows_the_teams_token(self, api_client: APIClient, team: Team) -> None:
+        response = api_client.get("/v2/webhooks/token")
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "webhook_token": {
+                "token": team.webhook_token,
+                "previous_token": None,
+                "previous_token_expires_at": None,
+            }
+        }
+
+    def test_it_rotates_and_shows_the_previous_token_during_the_grace(
+        self, api_client: APIClient, team: Team
+    ) -> None:
+        old = team.webhook_token
+
+        response = api_client.post("/v2/webhooks/token/rotate", {"grace_hours": 2}, format="json")
+
+        assert response.status_code == 200
+        body = response.json()["webhook_token"]
+        team.refresh_from_db()
+        assert body["token"] == team.webhook_token != old
+        assert body["previous_token"] == old
+        assert body["previous_token_expires_at"].endswith("Z")
+        assert api_client.get("/api/v2/webhooks/token").json()["webhook_token"] == body
+
+    def test_the_new_token_is_sent_from_then_on_with_the_previous_one_beside_it(
+        self,
+        api_client: APIClient,
+        team: Team,
+        settings: Any,
+        httpserver: Any,
+    ) -> None:
+        from webhooks.tasks import webhook_delivery_send_task
+
+        settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+        httpserver.expect_request("/hook").respond_with_data("")
+        endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/hook")
+        old = team.webhook_token
+        new = api_client.post("/v2/webhooks/token/rotate").json()["webhook_token"]["token"]
+        delivery = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
+
+        webhook_delivery_send_task(delivery.deliveries.get().pk)
+
+        [(request, _)] = httpserver.log
+        assert request.headers["SparkLoop-Token"] == new
+        assert request.headers["SparkLoop-Token-Previous"] == old
+
+    def test_a_rotation_without_grace_forgets_the_old_token(self, api_client: APIClient) -> None:
+        response = api_client.post("/v2/webhooks/token/rotate", {"grace_hours": 0}, format="json")
+
+        body = response.json()["webhook_token"]
+        assert (body["previous_token"], body["previous_token_expires_at"]) == (None, None)
+
+    @pytest.mark.parametrize("grace", [-1, 169, "soon"])
+    def test_it_refuses_a_bad_grace(self, api_client: APIClient, team: Team, grace: Any) -> None:
+        token = team.webhook_token
+
+        response = api_client.post(
+            "/v2/webhooks/token/rotate", {"grace_hours": grace}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Grace hours must be an integer from 0 to 168"
+        team.refresh_from_db()
+        assert team.webhook_token == token
+
+    def test_another_team_sees_and_rotates_only_its_own(
+        self, api_client: APIClient, other_client: APIClient, team: Team, other_team: Team
+    ) -> None:
+        mine = team.webhook_token
+
+        theirs = other_client.get("/v2/webhooks/token").json()["webhook_token"]["token"]
+        rotated = other_client.post("/v2/webhooks/token/rotate").json()["webhook_token"]
+
+        assert theirs == other_team.webhook_token != mine
+        assert rotated["previous_token"] == theirs
+        team.refresh_from_db()
+        assert team.webhook_token == mine
+        assert api_client.get("/v2/webhooks/token").json()["webhook_token"]["token"] == mine
+
+    def test_it_needs_a_key(self, anon_client: APIClient) -> None:
+        for response in (
+            anon_client.get("/v2/webhooks/token"),
+            anon_client.post("/v2/webhooks/token/rotate"),
+        ):
+            assert response.status_code == 401
+            assert response.json() == {"error": "API key is missing!"}
+
+    def test_an_oauth_app_needs_the_webhooks_scopes(self, team: Team) -> None:
+        reader = bearer(issue_token(team=team, scope="read:webhooks"))
+        writer = bearer(issue_token(team=team, scope="write:webhooks"))
+        other = bearer(issue_token(team=team, scope="read:subscribers write:subscribers"))
+
+        assert reader.get("/v2/webhooks/token").status_code == 200
+        assert reader.post("/v2/webhooks/token/rotate").json() == {
+            "error": "Missing scope: write:webhooks"
+        }
+        assert writer.post("/v2/webhooks/token/rotate").status_code == 200
+        assert writer.get("/v2/webhooks/token").json() == {"error": "Missing scope: read:webhooks"}
+        assert other.get("/v2/webhooks/token").status_code == 403
+        assert other.post("/v2/webhooks/token/rotate").status_code == 403

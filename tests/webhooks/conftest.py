@@ -1,19 +1,26 @@
-"""The webhooks world: a receiver on 127.0.0.1 and an endpoint of `team` pointing at it."""
+"""The webhooks world: a receiver on 127.0.0.1, an endpoint of `team` pointing at it, a DNS
+that answers only what a test tells it, and the real broker's queue of send tasks."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_httpserver import HTTPServer
 
+from sparkloop.celery import app as celery_app
 from sparkloop.models import Team
-from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import endpoint_create, event_record
+from webhooks import addresses
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.services import endpoint_create, event_record, publish_resume
+from webhooks.services.publish import SEND_TASK
 
 
 def verify_signature(*, secret: str, headers: Any, body: bytes) -> bool:
@@ -29,6 +36,92 @@ def verify_signature(*, secret: str, headers: Any, body: bytes) -> bool:
     )
 
 
+class FakeDNS:
+    """A resolver that knows only the names a test gives it (no DNS, no /etc/hosts).
+
+    An answer is a list of addresses, or a list of such lists given in turn (the last one
+    repeats): a name whose answer changes between two questions (DNS rebinding).
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[list[str]]] = {}
+        self.questions: list[str] = []
+
+    def add(self, host: str, *answers: list[str]) -> None:
+        self.records[host] = list(answers)
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.questions.append(host)
+        answers = self.records.get(host)
+        if not answers:
+            raise OSError(f"NXDOMAIN {host}")
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    fake = FakeDNS()
+    monkeypatch.setattr(addresses, "resolver", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def _publishing_not_paused() -> Iterator[None]:
+    # A refused publish pauses publishing in this process; no test inherits another's pause.
+    publish_resume()
+    yield
+    publish_resume()
+
+
+class Broker:
+    """The real broker's queue of send tasks, private to one test."""
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+
+    def batches(self) -> list[list[int]]:
+        """The delivery ids of each send task published so far (taken off the queue)."""
+        batches = []
+        with celery_app.connection_for_write() as conn:
+            channel = conn.default_channel
+            while (message := channel.basic_get(self.queue, no_ack=True)) is not None:
+                assert message.headers["task"] == SEND_TASK
+                args, _kwargs, _embed = message.decode()
+                batches.append(list(args[0]))
+        return batches
+
+    def ids(self) -> list[int]:
+        return [delivery_id for batch in self.batches() for delivery_id in batch]
+
+    def purge(self) -> None:
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(self.queue)
+
+
+@pytest.fixture(autouse=True)
+def broker(settings: SettingsWrapper) -> Iterator[Broker]:
+    """Send tasks go to a queue of the real broker (CELERY_BROKER_URL) named for this test."""
+    settings.WEBHOOK_QUEUE = f"test_webhooks_{uuid.uuid4().hex[:12]}"
+    queue = Broker(settings.WEBHOOK_QUEUE)
+    yield queue
+    queue.purge()
+
+
+@contextmanager
+def broker_unreachable(port: int) -> Iterator[None]:
+    """The Celery app publishes to a closed port on 127.0.0.1 (refused connections)."""
+    # The write URL: CELERY_BROKER_URL in the environment wins over the broker_url setting.
+    old = celery_app.conf.get("broker_write_url")
+    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{port}/0"
+    # Celery keeps a connection pool per app; forget it (as Celery does after a fork).
+    celery_app._after_fork()
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_write_url = old
+        celery_app._after_fork()
+
+
 @pytest.fixture
 def allow_private(settings: SettingsWrapper) -> SettingsWrapper:
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
@@ -42,12 +135,17 @@ def receiver_url(httpserver: HTTPServer) -> str:
 
 @pytest.fixture
 def endpoint(team: Team, allow_private: SettingsWrapper, receiver_url: str) -> WebhookEndpoint:
-    return endpoint_create(team=team, url=receiver_url, events={"new_referral": True})
+    return endpoint_create(team=team, url=receiver_url, events={Event.Type.NEW_REFERRAL: True})
 
 
 def record_sync(team: Team, email: str = "reader@example.com") -> WebhookDelivery:
     """A sync_subscriber event for `team`; returns the (only) delivery it made."""
     event = event_record(
-        team=team, type="sync_subscriber", payload={"subscriber": {"email": email}}
+        team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={"subscriber": {"email": email}}
     )
     return WebhookDelivery.objects.get(event=event)
+
+
+def run_callbacks(callbacks: list[Callable[[], Any]]) -> None:
+    for callback in callbacks:
+        callback()

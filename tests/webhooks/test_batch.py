@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from sparkloop.models import Team
-from tests.webhooks.conftest import record_sync, verify_signature
-from tests.webhooks.test_services import _sent_ids
-from webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from tests.webhooks.conftest import Broker, record_sync, verify_signature
+from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import deliveries_send, endpoint_create, event_record
-from webhooks.services.delivery import AttemptResult, _claim, _record_batch
+from webhooks.services.claims import deliveries_claim
+from webhooks.services.recording import attempts_record_successes
+from webhooks.services.transport import AttemptResult
 from webhooks.tasks import webhook_deliveries_send_task
 
 pytestmark = pytest.mark.django_db
@@ -34,17 +38,20 @@ def test_an_events_deliveries_are_published_in_batches(
     team: Team,
     endpoint: WebhookEndpoint,
     settings: SettingsWrapper,
+    broker: Broker,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.WEBHOOK_BATCH_SIZE = 4
     endpoints = [endpoint_create(team=team, url=f"https://h{i}.example.com/") for i in range(9)]
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        event = event_record(team=team, type="sync_subscriber", payload={})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
 
-    assert [len(cb.args[0]) for cb in callbacks] == [4, 4, 2]
+    assert len(callbacks) == 1
+    batches = broker.batches()
+    assert [len(batch) for batch in batches] == [4, 4, 2]
     deliveries = WebhookDelivery.objects.filter(event=event).order_by("pk")
-    assert _sent_ids(callbacks) == [d.pk for d in deliveries]
+    assert [pk for batch in batches for pk in batch] == [d.pk for d in deliveries]
     assert len(endpoints) + 1 == len(deliveries)
 
 
@@ -76,11 +83,13 @@ def test_a_batch_is_sent_signed_and_recorded_once_each(
 def test_a_batch_with_successes_and_failures_records_each_outcome(
     team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
 ) -> None:
-    failing = endpoint_create(team=team, url=httpserver.url_for("/broken"))
+    failing = endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/broken")
     httpserver.expect_request("/hook").respond_with_data("")
     httpserver.expect_request("/broken").respond_with_data("down", status=503)
     with transaction.atomic():
-        events = [event_record(team=team, type="sync_subscriber", payload={}) for _ in range(3)]
+        events = [
+            event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={}) for _ in range(3)
+        ]
     deliveries = list(WebhookDelivery.objects.filter(event__in=events))
     assert len(deliveries) == 6
 
@@ -126,10 +135,10 @@ def test_a_batch_skips_what_is_not_due_and_takes_at_most_the_batch_size(
         next_attempt_at=timezone.now() + timedelta(minutes=5)
     )
 
-    claimed = _claim([d.pk for d in deliveries], timezone.now())
+    claimed = deliveries_claim([d.pk for d in deliveries], timezone.now())
 
-    assert [d.pk for d in claimed] == [d.pk for d in deliveries[1:4]]
-    assert {d.attempt_count for d in claimed} == {1}
+    assert [c.delivery_id for c in claimed] == [d.pk for d in deliveries[1:4]]
+    assert {c.number for c in claimed} == {1}
     assert WebhookDelivery.objects.get(pk=later.pk).status == Status.PENDING
 
 
@@ -137,15 +146,16 @@ def test_a_batch_drops_successes_whose_claim_was_taken_back(
     team: Team, endpoint: WebhookEndpoint
 ) -> None:
     kept, lost = _record_many(team, 2)
-    claimed = {d.pk: d for d in _claim([kept.pk, lost.pk], timezone.now())}
+    claimed = {c.delivery_id: c for c in deliveries_claim([kept.pk, lost.pk], timezone.now())}
     # The sweeper gave up on `lost` and its attempt 2 is running now.
     WebhookDelivery.objects.filter(pk=lost.pk).update(attempt_count=2)
     now = timezone.now()
 
-    _record_batch(
+    recorded = attempts_record_successes(
         [(claimed[pk], now, AttemptResult(Outcome.SUCCESS, 200)) for pk in (kept.pk, lost.pk)]
     )
 
+    assert recorded == [kept.pk]
     assert WebhookDelivery.objects.get(pk=kept.pk).status == Status.DELIVERED
     assert WebhookDelivery.objects.get(pk=lost.pk).status == Status.SENDING
     assert list(DeliveryAttempt.objects.values_list("delivery_id", flat=True)) == [kept.pk]
@@ -185,7 +195,10 @@ class TestConcurrentBatches:
             # Each claims in small bites, in opposite orders, until nothing is left.
             order = ids if index == 0 else ids[::-1]
             for start in range(0, len(order), 10):
-                taken[index] += [d.pk for d in _claim(order[start : start + 20], timezone.now())]
+                taken[index] += [
+                    c.delivery_id
+                    for c in deliveries_claim(order[start : start + 20], timezone.now())
+                ]
 
         assert self._race(2, claim) == []
         assert set(taken[0]).isdisjoint(taken[1])
@@ -207,3 +220,55 @@ class TestConcurrentBatches:
         rows = WebhookDelivery.objects.filter(pk__in=ids)
         assert {(r.status, r.attempt_count) for r in rows} == {(Status.DELIVERED, 1)}
         assert DeliveryAttempt.objects.filter(delivery_id__in=ids).count() == 30
+
+
+@pytest.mark.postgres
+def test_a_groups_successes_are_recorded_in_one_statement(
+    team: Team, endpoint: WebhookEndpoint
+) -> None:
+    deliveries = _record_many(team, 10)
+    claims = deliveries_claim([d.pk for d in deliveries], timezone.now())
+    now = timezone.now()
+
+    with CaptureQueriesContext(connection) as queries:
+        recorded = attempts_record_successes(
+            [(claim, now, AttemptResult(Outcome.SUCCESS, 200, "ok")) for claim in claims]
+        )
+
+    assert sorted(recorded) == sorted(d.pk for d in deliveries)
+    writes = [q["sql"] for q in queries if "webhooks_" in q["sql"]]
+    assert len(writes) == 1
+    assert DeliveryAttempt.objects.filter(delivery__in=deliveries).count() == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_is_recorded_as_its_post_returns_not_at_the_end_of_the_batch(
+    team: Team, allow_private: SettingsWrapper, httpserver: HTTPServer
+) -> None:
+    """A worker killed while a slow receiver holds its batch repeats only that one."""
+    fast = endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/fast")
+    slow = endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/slow")
+    event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
+    fast_delivery = WebhookDelivery.objects.get(event=event, endpoint=fast)
+    seen_while_slow: list[str] = []
+
+    def answer_slowly(request: Request) -> Response:
+        # Until the fast delivery's outcome is in the database (or 5 s pass).
+        for _ in range(100):
+            status = WebhookDelivery.objects.get(pk=fast_delivery.pk).status
+            if status == Status.DELIVERED:
+                break
+            time.sleep(0.05)
+        seen_while_slow.append(status)
+        connection.close()
+        return Response("")
+
+    httpserver.expect_request("/fast").respond_with_data("")
+    httpserver.expect_request("/slow").respond_with_handler(answer_slowly)
+
+    outcomes = deliveries_send(delivery_ids=list(event.deliveries.values_list("pk", flat=True)))
+
+    assert seen_while_slow == [Status.DELIVERED]
+    assert sorted(outcomes.values()) == [Outcome.SUCCESS, Outcome.SUCCESS]
+    assert slow.deliveries.get().status == Status.DELIVERED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -18,9 +18,10 @@ from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndp
 from webhooks.services import (
     RETRY_SCHEDULE,
     delivery_resend,
+    endpoint_create,
     endpoint_secret_rotate,
 )
-from webhooks.services.delivery import BODY_EXCERPT_CHARS, USER_AGENT
+from webhooks.services.transport import BODY_EXCERPT_CHARS, CONNECTION_FAILED, USER_AGENT
 from webhooks.tasks import webhook_delivery_send_task
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ class TestSuccessfulDelivery:
         assert verify_signature(secret=endpoint.secret, headers=request.headers, body=request.data)
         assert json.loads(request.data) == {
             "type": "sync_subscriber",
+            "id": request.headers["webhook-id"],
             "subscriber": {"email": "reader@example.com"},
         }
 
@@ -160,7 +162,7 @@ class TestFailedAttempts:
         assert endpoint.consecutive_failures == 1
         assert endpoint.failing_since is not None
 
-    def test_it_keeps_the_webhook_id_across_retries(
+    def test_it_keeps_the_webhook_id_and_the_payload_id_across_retries(
         self, team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
     ) -> None:
         httpserver.expect_ordered_request("/hook").respond_with_data("", status=503)
@@ -173,6 +175,9 @@ class TestFailedAttempts:
 
         ids = {request.headers["webhook-id"] for request, _ in httpserver.log}
         assert ids == {delivery.event.public_id}
+        assert [request.json["id"] for request, _ in httpserver.log] == [
+            delivery.event.public_id
+        ] * 2
         delivery = _reload(delivery)
         assert delivery.status == Status.DELIVERED
         assert list(delivery.attempts.values_list("number", "outcome")) == [
@@ -227,7 +232,7 @@ class TestFailedAttempts:
         assert delivery.status == Status.PENDING
         assert "redirects are not followed" in delivery.last_error
 
-    def test_it_records_a_timeout_and_retries(
+    def test_it_tells_nothing_but_connection_failed_about_a_private_target_timing_out(
         self,
         team: Team,
         endpoint: WebhookEndpoint,
@@ -247,14 +252,18 @@ class TestFailedAttempts:
 
         delivery = _reload(delivery)
         assert delivery.status == Status.PENDING
-        assert delivery.attempts.get().outcome == Outcome.TIMEOUT
-        assert delivery.last_status_code is None
+        attempt = delivery.attempts.get()
+        # Not TIMEOUT, and no duration: an open port must look like a closed one.
+        assert (attempt.outcome, attempt.error, attempt.duration_ms) == (
+            Outcome.CONNECTION_ERROR,
+            CONNECTION_FAILED,
+            None,
+        )
+        assert (delivery.last_status_code, delivery.last_error) == (None, CONNECTION_FAILED)
 
-    def test_it_records_a_connection_error_and_retries(
+    def test_it_records_a_refused_connection_as_connection_failed_and_retries(
         self, team: Team, allow_private: SettingsWrapper
     ) -> None:
-        from webhooks.services import endpoint_create
-
         endpoint_create(team=team, url="http://127.0.0.1:9/closed")
         delivery = record_sync(team)
 
@@ -262,7 +271,12 @@ class TestFailedAttempts:
 
         delivery = _reload(delivery)
         assert delivery.status == Status.PENDING
-        assert delivery.attempts.get().outcome == Outcome.CONNECTION_ERROR
+        attempt = delivery.attempts.get()
+        assert (attempt.outcome, attempt.error, attempt.duration_ms) == (
+            Outcome.CONNECTION_ERROR,
+            CONNECTION_FAILED,
+            None,
+        )
 
     def test_it_disables_the_endpoint_on_410_and_tells_the_team(
         self,
@@ -271,10 +285,10 @@ class TestFailedAttempts:
         httpserver: HTTPServer,
         receiver_url: str,
     ) -> None:
-        from webhooks.services import endpoint_create
-
         watcher = endpoint_create(team=team, url=receiver_url + "?watcher")
-        WebhookEndpoint.objects.filter(pk=watcher.pk).update(events={"sync_subscriber": False})
+        WebhookEndpoint.objects.filter(pk=watcher.pk).update(
+            events={Event.Type.SYNC_SUBSCRIBER: False}
+        )
         httpserver.expect_request("/hook").respond_with_data("gone", status=410)
         delivery = record_sync(team)
 
@@ -284,7 +298,7 @@ class TestFailedAttempts:
         assert delivery.status == Status.FAILED
         assert not endpoint.is_enabled
         assert endpoint.disabled_reason == "The receiver answered 410 Gone"
-        notice = Event.objects.get(team=team, type="webhook_disabled")
+        notice = Event.objects.get(team=team, type=Event.Type.WEBHOOK_DISABLED)
         assert notice.payload["webhook"] == {"uuid": endpoint.public_id, "url": endpoint.url}
         assert list(notice.deliveries.values_list("endpoint_id", flat=True)) == [watcher.pk]
 
@@ -320,7 +334,7 @@ class TestFailedAttempts:
         endpoint.refresh_from_db()
         assert not endpoint.is_enabled
         assert endpoint.disabled_reason == "Every delivery failed for 5 days"
-        assert Event.objects.filter(team=team, type="webhook_disabled").exists()
+        assert Event.objects.filter(team=team, type=Event.Type.WEBHOOK_DISABLED).exists()
 
 
 class TestSendTimeAddressCheck:
@@ -357,6 +371,7 @@ class TestResend:
 
         ids = [request.headers["webhook-id"] for request, _ in httpserver.log]
         assert ids == [delivery.event.public_id] * 2
+        assert [request.json["id"] for request, _ in httpserver.log] == ids
         assert _reload(delivery).attempt_count == 2
 
     def test_it_revives_a_failed_delivery(
@@ -372,3 +387,37 @@ class TestResend:
         webhook_delivery_send_task(delivery.pk)
 
         assert _reload(delivery).status == Status.DELIVERED
+
+
+class TestPayloadEnvelope:
+    def test_an_event_stored_before_ids_is_sent_with_its_id(
+        self, team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+    ) -> None:
+        httpserver.expect_request("/hook").respond_with_data("")
+        delivery = record_sync(team)
+        Event.objects.filter(pk=delivery.event_id).update(
+            payload={"type": "sync_subscriber", "subscriber": {"email": "old@example.com"}}
+        )
+
+        webhook_delivery_send_task(delivery.pk)
+
+        request, _ = httpserver.log[0]
+        assert list(request.json) == ["type", "id", "subscriber"]
+        assert request.json["id"] == request.headers["webhook-id"] == delivery.event.public_id
+
+    def test_the_test_event_has_an_iso_timestamp_and_its_id(
+        self, team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
+    ) -> None:
+        from webhooks.services import endpoint_send_test
+
+        httpserver.expect_request("/hook").respond_with_data("")
+        delivery = endpoint_send_test(endpoint=endpoint)
+
+        webhook_delivery_send_task(delivery.pk)
+
+        request, _ = httpserver.log[0]
+        body = request.json
+        assert (body["type"], body["id"]) == ("webhook_test", request.headers["webhook-id"])
+        sent_at = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
+        assert abs(sent_at - timezone.now()) < timedelta(minutes=1)
+        assert body["created_at"].endswith("Z")

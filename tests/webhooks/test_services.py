@@ -6,12 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from sparkloop.encryption import decrypt_str
 from sparkloop.exceptions import InvalidState, ServiceError
 from sparkloop.models import Team
 from subscribers.services import subscriber_create, subscriber_update
+from tests.webhooks.conftest import Broker
 from webhooks.addresses import URL_NOT_HTTPS, URL_PRIVATE
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
@@ -23,82 +25,80 @@ from webhooks.services import (
     endpoint_send_test,
     endpoint_update,
     event_record,
+    team_webhook_token_rotate,
 )
-from webhooks.tasks import webhook_deliveries_send_task
 
 pytestmark = pytest.mark.django_db
 
-
-def _sent_ids(callbacks: list[Any]) -> list[int]:
-    """The delivery ids of captured `partial(task.delay, [id, ...])` on-commit callbacks."""
-    return [
-        delivery_id
-        for cb in callbacks
-        if getattr(cb, "func", None) == webhook_deliveries_send_task.delay
-        for delivery_id in cb.args[0]
-    ]
+SYNC, NEW_REFERRAL = Event.Type.SYNC_SUBSCRIBER, Event.Type.NEW_REFERRAL
 
 
 class TestEventRecord:
     def test_it_fans_out_to_each_subscribed_enabled_endpoint(
-        self, team: Team, django_capture_on_commit_callbacks: Any
+        self, team: Team, broker: Broker, django_capture_on_commit_callbacks: Any
     ) -> None:
         wants = endpoint_create(
-            team=team, url="https://a.example.com/h", events={"new_referral": True}
+            team=team, url="https://a.example.com/h", events={NEW_REFERRAL: True}
         )
-        endpoint_create(team=team, url="https://b.example.com/h", events={"new_referral": False})
+        endpoint_create(team=team, url="https://b.example.com/h", events={NEW_REFERRAL: False})
         endpoint_create(team=team, url="https://c.example.com/h")  # documented flag: null = off
         disabled = endpoint_create(
-            team=team, url="https://d.example.com/h", events={"new_referral": True}
+            team=team, url="https://d.example.com/h", events={NEW_REFERRAL: True}
         )
         WebhookEndpoint.objects.filter(pk=disabled.pk).update(is_enabled=False)
 
-        with django_capture_on_commit_callbacks() as callbacks:
-            event = event_record(team=team, type="new_referral", payload={"referrer": {}})
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            event = event_record(team=team, type=NEW_REFERRAL, payload={"referrer": {}})
 
         delivery = WebhookDelivery.objects.get(event=event)
         assert delivery.endpoint_id == wants.pk
         assert (delivery.status, delivery.team_id) == (WebhookDelivery.Status.PENDING, team.pk)
-        assert _sent_ids(callbacks) == [delivery.pk]
+        assert len(callbacks) == 1
+        assert broker.batches() == [[delivery.pk]]
 
     def test_it_sends_extension_events_unless_turned_off(self, team: Team) -> None:
         on = endpoint_create(team=team, url="https://a.example.com/h")
-        endpoint_create(team=team, url="https://b.example.com/h", events={"sync_subscriber": False})
+        endpoint_create(team=team, url="https://b.example.com/h", events={SYNC: False})
 
-        event = event_record(team=team, type="sync_subscriber", payload={})
+        event = event_record(team=team, type=SYNC, payload={})
 
         assert list(event.deliveries.values_list("endpoint_id", flat=True)) == [on.pk]
 
     def test_it_never_reaches_another_teams_endpoints(self, team: Team, other_team: Team) -> None:
         endpoint_create(team=other_team, url="https://a.example.com/h")
 
-        event = event_record(team=team, type="sync_subscriber", payload={})
+        event = event_record(team=team, type=SYNC, payload={})
 
         assert not event.deliveries.exists()
 
-    def test_it_stores_type_first_and_drops_an_event_key(self, team: Team) -> None:
-        event = event_record(team=team, type="sync_subscriber", payload={"event": "x", "a": 1})
+    def test_it_stores_type_and_its_id_first_and_drops_an_event_key(self, team: Team) -> None:
+        event = event_record(team=team, type=SYNC, payload={"event": "x", "id": "forged", "a": 1})
 
-        assert list(event.payload) == ["type", "a"]
+        assert event.payload == {"type": "sync_subscriber", "id": event.public_id, "a": 1}
+        assert list(event.payload) == ["type", "id", "a"]
 
     def test_it_publishes_nothing_when_the_cause_rolls_back(
-        self, team: Team, django_capture_on_commit_callbacks: Any
+        self, team: Team, broker: Broker, django_capture_on_commit_callbacks: Any
     ) -> None:
         endpoint_create(team=team, url="https://a.example.com/h")
 
         def cause_that_fails() -> None:
             with transaction.atomic():
-                event_record(team=team, type="sync_subscriber", payload={})
+                event_record(team=team, type=SYNC, payload={})
                 raise RuntimeError("the cause failed")
 
-        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(RuntimeError),
+        ):
             cause_that_fails()
 
-        assert _sent_ids(callbacks) == []
+        assert callbacks == []
+        assert broker.ids() == []
         assert not Event.objects.filter(team=team).exists()
 
     def test_subscriber_services_emit_sync_and_new_referral(self, team: Team) -> None:
-        endpoint_create(team=team, url="https://a.example.com/h", events={"new_referral": True})
+        endpoint_create(team=team, url="https://a.example.com/h", events={NEW_REFERRAL: True})
         referrer = subscriber_create(team=team, email="ref@example.com", status="confirmed")
         friend = subscriber_create(
             team=team, email="f@example.com", referrer_code=referrer.ref_code
@@ -107,8 +107,8 @@ class TestEventRecord:
         subscriber_update(subscriber=friend, status="confirmed")
 
         types = list(Event.objects.filter(team=team).order_by("id").values_list("type", flat=True))
-        assert types == ["sync_subscriber", "sync_subscriber", "new_referral", "sync_subscriber"]
-        new_referral = Event.objects.get(team=team, type="new_referral")
+        assert types == [SYNC, SYNC, NEW_REFERRAL, SYNC]
+        new_referral = Event.objects.get(team=team, type=NEW_REFERRAL)
         assert new_referral.payload["referrer"]["tot_referrals"] == 1
         assert WebhookDelivery.objects.filter(team=team).count() == 4
 
@@ -116,15 +116,15 @@ class TestEventRecord:
 class TestEndpointCreate:
     def test_it_creates_with_a_secret_and_default_flags(self, team: Team) -> None:
         endpoint = endpoint_create(
-            team=team, url=" https://example.com/h ", events={"new_referral": True}
+            team=team, url=" https://example.com/h ", events={NEW_REFERRAL: True}
         )
 
         assert endpoint.url == "https://example.com/h"
         assert endpoint.public_id.startswith("webhook_")
         assert endpoint.secret.startswith("whsec_")
-        assert endpoint.events["new_referral"] is True
-        assert endpoint.events["reward_unlocked"] is None
-        assert endpoint.events["sync_subscriber"] is True
+        assert endpoint.events[NEW_REFERRAL] is True
+        assert endpoint.events[Event.Type.REWARD_UNLOCKED] is None
+        assert endpoint.events[SYNC] is True
 
     @pytest.mark.parametrize(
         ("url", "error"),
@@ -153,14 +153,14 @@ class TestEndpointCreate:
 class TestEndpointUpdate:
     def test_it_changes_only_the_given_fields(self, team: Team) -> None:
         endpoint = endpoint_create(
-            team=team, url="https://a.example.com/h", events={"new_referral": True}
+            team=team, url="https://a.example.com/h", events={NEW_REFERRAL: True}
         )
 
-        endpoint = endpoint_update(endpoint=endpoint, events={"reward_unlocked": True})
+        endpoint = endpoint_update(endpoint=endpoint, events={Event.Type.REWARD_UNLOCKED: True})
 
         assert endpoint.url == "https://a.example.com/h"
-        assert endpoint.events["new_referral"] is True
-        assert endpoint.events["reward_unlocked"] is True
+        assert endpoint.events[NEW_REFERRAL] is True
+        assert endpoint.events[Event.Type.REWARD_UNLOCKED] is True
 
     def test_it_revalidates_the_url(self, team: Team) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
@@ -181,7 +181,7 @@ class TestEndpointUpdate:
 class TestEndpointOthers:
     def test_delete_removes_its_deliveries(self, team: Team) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
-        event_record(team=team, type="sync_subscriber", payload={})
+        event_record(team=team, type=SYNC, payload={})
 
         endpoint_delete(endpoint=endpoint)
 
@@ -202,21 +202,22 @@ class TestEndpointOthers:
 
         assert endpoint_disable(endpoint_id=endpoint.pk, reason="r") is True
         assert endpoint_disable(endpoint_id=endpoint.pk, reason="r") is False
-        assert Event.objects.filter(team=team, type="webhook_disabled").count() == 1
+        assert Event.objects.filter(team=team, type=Event.Type.WEBHOOK_DISABLED).count() == 1
 
     def test_send_test_delivers_to_that_endpoint_only(
-        self, team: Team, django_capture_on_commit_callbacks: Any
+        self, team: Team, broker: Broker, django_capture_on_commit_callbacks: Any
     ) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
         endpoint_create(team=team, url="https://b.example.com/h")
 
-        with django_capture_on_commit_callbacks() as callbacks:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             delivery = endpoint_send_test(endpoint=endpoint)
 
         assert delivery.endpoint_id == endpoint.pk
-        assert delivery.event.type == "webhook_test"
+        assert delivery.event.type == Event.Type.WEBHOOK_TEST
         assert delivery.event.payload["webhook"]["uuid"] == endpoint.public_id
-        assert _sent_ids(callbacks) == [delivery.pk]
+        assert len(callbacks) == 1
+        assert broker.ids() == [delivery.pk]
 
     def test_send_test_refuses_a_disabled_endpoint(self, team: Team) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
@@ -230,7 +231,7 @@ class TestEndpointOthers:
 class TestDeliveryResend:
     def test_it_refuses_while_the_delivery_is_being_sent(self, team: Team) -> None:
         endpoint_create(team=team, url="https://a.example.com/h")
-        event = event_record(team=team, type="sync_subscriber", payload={})
+        event = event_record(team=team, type=SYNC, payload={})
         delivery = event.deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.SENDING)
 
@@ -239,20 +240,140 @@ class TestDeliveryResend:
 
     def test_it_refuses_when_the_endpoint_is_disabled(self, team: Team) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
-        delivery = event_record(team=team, type="sync_subscriber", payload={}).deliveries.get()
+        delivery = event_record(team=team, type=SYNC, payload={}).deliveries.get()
         endpoint_disable(endpoint_id=endpoint.pk, reason="r")
 
         with pytest.raises(InvalidState, match="is disabled"):
             delivery_resend(delivery=delivery)
 
     def test_it_publishes_on_commit(
-        self, team: Team, django_capture_on_commit_callbacks: Any
+        self, team: Team, broker: Broker, django_capture_on_commit_callbacks: Any
     ) -> None:
         endpoint_create(team=team, url="https://a.example.com/h")
-        delivery = event_record(team=team, type="sync_subscriber", payload={}).deliveries.get()
+        delivery = event_record(team=team, type=SYNC, payload={}).deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
 
-        with django_capture_on_commit_callbacks() as callbacks:
+        broker.purge()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             delivery_resend(delivery=delivery)
 
-        assert _sent_ids(callbacks) == [delivery.pk]
+        assert len(callbacks) == 1
+        assert broker.ids() == [delivery.pk]
+
+
+class TestPartnerReferralFlags:
+    """`new_partner_referral` (SparkLoop's flag) turns all three partner-referral events on
+    or off; the extension flags of the other two can only mute one of them."""
+
+    PARTNER_EVENTS = (
+        Event.Type.NEW_PARTNER_PENDING_REFERRAL,
+        Event.Type.NEW_PARTNER_REFERRAL,
+        Event.Type.PARTNER_REFERRAL_REJECTED,
+    )
+
+    def _delivered(self, team: Team, endpoint: WebhookEndpoint) -> list[str]:
+        for type in self.PARTNER_EVENTS:
+            event_record(team=team, type=type, payload={})
+        return list(
+            WebhookDelivery.objects.filter(endpoint=endpoint)
+            .order_by("pk")
+            .values_list("event__type", flat=True)
+        )
+
+    def test_the_flag_on_sends_all_three(self, team: Team) -> None:
+        endpoint = endpoint_create(
+            team=team, url="https://a.example.com/h", events={Event.Type.NEW_PARTNER_REFERRAL: True}
+        )
+
+        assert self._delivered(team, endpoint) == list(self.PARTNER_EVENTS)
+
+    @pytest.mark.parametrize("flag", [None, False])
+    def test_the_flag_off_or_null_sends_none_whatever_the_extension_flags_say(
+        self, team: Team, flag: bool | None
+    ) -> None:
+        endpoint = endpoint_create(
+            team=team,
+            url="https://a.example.com/h",
+            events={
+                Event.Type.NEW_PARTNER_REFERRAL: flag,
+                Event.Type.NEW_PARTNER_PENDING_REFERRAL: True,
+                Event.Type.PARTNER_REFERRAL_REJECTED: True,
+            },
+        )
+
+        assert self._delivered(team, endpoint) == []
+
+    def test_an_extension_flag_set_to_false_mutes_its_event_only(self, team: Team) -> None:
+        endpoint = endpoint_create(
+            team=team,
+            url="https://a.example.com/h",
+            events={
+                Event.Type.NEW_PARTNER_REFERRAL: True,
+                Event.Type.PARTNER_REFERRAL_REJECTED: False,
+            },
+        )
+
+        assert self._delivered(team, endpoint) == [
+            Event.Type.NEW_PARTNER_PENDING_REFERRAL,
+            Event.Type.NEW_PARTNER_REFERRAL,
+        ]
+
+    def test_the_flag_does_not_govern_other_events(self, team: Team) -> None:
+        endpoint = endpoint_create(
+            team=team,
+            url="https://a.example.com/h",
+            events={Event.Type.NEW_PARTNER_REFERRAL: False},
+        )
+
+        event_record(team=team, type=Event.Type.PAYOUT_CREATED, payload={})
+        event_record(team=team, type=SYNC, payload={})
+
+        assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2
+
+
+class TestTeamWebhookToken:
+    def test_rotate_gives_a_new_token_and_keeps_the_old_one_for_the_grace(self, team: Team) -> None:
+        old = team.webhook_token
+
+        team = team_webhook_token_rotate(team=team, grace=timedelta(hours=2))
+
+        team.refresh_from_db()
+        assert team.webhook_token != old
+        assert len(team.webhook_token) == 32
+        assert team.previous_webhook_token == old
+        assert team.previous_webhook_token_expires_at > timezone.now() + timedelta(minutes=119)
+
+    def test_rotate_without_grace_forgets_the_old_token(self, team: Team) -> None:
+        team = team_webhook_token_rotate(team=team, grace=timedelta(0))
+
+        team.refresh_from_db()
+        assert (team.previous_webhook_token, team.previous_webhook_token_expires_at) == ("", None)
+
+    def test_tokens_and_secrets_are_encrypted_in_the_database(self, team: Team) -> None:
+        endpoint = endpoint_create(team=team, url="https://a.example.com/h")
+        endpoint = endpoint_secret_rotate(endpoint=endpoint, grace=timedelta(hours=1))
+        team = team_webhook_token_rotate(team=team, grace=timedelta(hours=1))
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT webhook_token, previous_webhook_token FROM sparkloop_team WHERE id = %s",
+                [team.pk],
+            )
+            stored_tokens = cursor.fetchone()
+            cursor.execute(
+                "SELECT secret, previous_secret FROM webhooks_webhookendpoint WHERE id = %s",
+                [endpoint.pk],
+            )
+            stored_secrets = cursor.fetchone()
+
+        plain = (
+            team.webhook_token,
+            team.previous_webhook_token,
+            endpoint.secret,
+            endpoint.previous_secret,
+        )
+        stored = (*stored_tokens, *stored_secrets)
+        for value, ciphertext in zip(plain, stored, strict=True):
+            assert value
+            assert value not in ciphertext
+            assert decrypt_str(ciphertext) == value

@@ -11,10 +11,13 @@ from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
 from sparkloop.models import Team
-from tests.webhooks.conftest import record_sync
-from tests.webhooks.test_services import _sent_ids
+from tests.webhooks.conftest import Broker, record_sync
 from webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.tasks import webhook_delivery_send_task, webhook_delivery_sweep_task
+from webhooks.tasks import (
+    webhook_deliveries_send_task,
+    webhook_delivery_send_task,
+    webhook_delivery_sweep_task,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,47 +25,60 @@ Status = WebhookDelivery.Status
 
 
 def test_sweep_republishes_a_due_retry_once(
-    team: Team, endpoint: WebhookEndpoint, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     delivery = record_sync(team)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1), enqueued_at=None, retry_step=1
     )
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
         webhook_delivery_sweep_task()
 
-    assert _sent_ids(callbacks) == [delivery.pk]
+    assert broker.ids() == [delivery.pk]
 
 
 def test_sweep_leaves_retries_that_are_not_due(
-    team: Team, endpoint: WebhookEndpoint, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     delivery = record_sync(team)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() + timedelta(minutes=5), enqueued_at=None
     )
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
 
-    assert _sent_ids(callbacks) == []
+    assert broker.ids() == []
 
 
 def test_sweep_leaves_fresh_deliveries_to_their_own_message(
-    team: Team, endpoint: WebhookEndpoint, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     record_sync(team)  # published on commit, enqueued_at = now
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
 
-    assert _sent_ids(callbacks) == []
+    assert broker.ids() == []
 
 
 def test_sweep_republishes_a_delivery_whose_message_was_lost(
-    team: Team, endpoint: WebhookEndpoint, settings: Any, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    settings: Any,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.WEBHOOK_REQUEUE_AFTER_SECONDS = 60
     delivery = record_sync(team)
@@ -70,10 +86,10 @@ def test_sweep_republishes_a_delivery_whose_message_was_lost(
         enqueued_at=timezone.now() - timedelta(seconds=61)
     )
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
 
-    assert _sent_ids(callbacks) == [delivery.pk]
+    assert broker.ids() == [delivery.pk]
 
 
 def test_sweep_recovers_a_delivery_stuck_with_a_dead_worker(
@@ -81,6 +97,7 @@ def test_sweep_recovers_a_delivery_stuck_with_a_dead_worker(
     endpoint: WebhookEndpoint,
     httpserver: HTTPServer,
     settings: Any,
+    broker: Broker,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.WEBHOOK_STUCK_AFTER_SECONDS = 120
@@ -91,12 +108,13 @@ def test_sweep_recovers_a_delivery_stuck_with_a_dead_worker(
         status=Status.SENDING, attempt_count=1, claimed_at=timezone.now() - timedelta(seconds=121)
     )
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
         webhook_delivery_sweep_task()
-    webhook_delivery_send_task(delivery.pk)
+    [batch] = broker.batches()
+    webhook_deliveries_send_task(batch)  # the worker's part, run here
 
-    assert _sent_ids(callbacks) == [delivery.pk]
+    assert batch == [delivery.pk]
     delivery.refresh_from_db()
     assert delivery.status == Status.DELIVERED
     assert list(delivery.attempts.values_list("number", "outcome")) == [
@@ -106,36 +124,43 @@ def test_sweep_recovers_a_delivery_stuck_with_a_dead_worker(
 
 
 def test_sweep_leaves_a_recent_claim_alone(
-    team: Team, endpoint: WebhookEndpoint, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     delivery = record_sync(team)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=Status.SENDING, attempt_count=1, claimed_at=timezone.now()
     )
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
 
     delivery.refresh_from_db()
     assert delivery.status == Status.SENDING
-    assert _sent_ids(callbacks) == []
+    assert broker.ids() == []
 
 
 def test_a_late_result_of_a_worker_given_up_on_is_dropped(
     team: Team, endpoint: WebhookEndpoint, httpserver: HTTPServer
 ) -> None:
-    from webhooks.services.delivery import AttemptResult, _record
+    from webhooks.services.claims import deliveries_claim
+    from webhooks.services.recording import attempt_record_failure
+    from webhooks.services.transport import AttemptResult
 
     delivery = record_sync(team)
+    [claim] = deliveries_claim([delivery.pk], timezone.now())  # attempt 1
     # The sweeper took attempt 1 back and attempt 2 is running now.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=Status.SENDING, attempt_count=2)
 
-    _record(
-        delivery,
-        number=1,
+    recorded = attempt_record_failure(
+        claim,
         started_at=timezone.now(),
-        result=AttemptResult(DeliveryAttempt.Outcome.SUCCESS, 200),
+        result=AttemptResult(DeliveryAttempt.Outcome.HTTP_ERROR, 500),
     )
+
+    assert recorded is False
 
     delivery.refresh_from_db()
     assert delivery.status == Status.SENDING
@@ -149,16 +174,20 @@ def test_the_beat_schedule_runs_the_sweeper(settings: Any) -> None:
 
 
 def test_sweep_publishes_nothing_while_the_queue_is_full(
-    team: Team, endpoint: WebhookEndpoint, settings: Any, django_capture_on_commit_callbacks: Any
+    team: Team,
+    endpoint: WebhookEndpoint,
+    settings: Any,
+    broker: Broker,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = 0  # the queue counts as full
     delivery = record_sync(team)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(enqueued_at=None)
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_sweep_task()
 
-    assert _sent_ids(callbacks) == []
+    assert broker.ids() == []
 
 
 def test_the_queue_depth_is_read_from_the_broker(settings: Any) -> None:

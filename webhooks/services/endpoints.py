@@ -1,4 +1,4 @@
-"""Writes of webhook endpoints: create, update, delete, secret rotation, enable/disable."""
+"""Writes of webhook endpoints: create, update, delete, secret rotation, enable/disable, test."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from sparkloop.api.fields import iso_z
 from sparkloop.exceptions import InvalidState, ServiceError
 from sparkloop.models import Team
+from sparkloop.updates import UNSET
 from webhooks.addresses import UnsafeUrl, url_check
 from webhooks.models import (
     DOCUMENTED_EVENT_FLAGS,
@@ -19,24 +21,25 @@ from webhooks.models import (
     WebhookEndpoint,
     new_signing_secret,
 )
-from webhooks.services.events import deliveries_create, event_body, event_record
+from webhooks.services.events import deliveries_create, event_create, event_record
 
 WEBHOOK_DISABLED = "Webhook {uuid} is disabled"
+DISABLED_BY_TEAM = "Disabled by the team"
 DEFAULT_ROTATION_GRACE = timedelta(hours=24)
-
-UNSET: Any = object()
+TEST_MESSAGE = "This is a test webhook. It needs no action."
 
 
 def _url_validate(url: str) -> str:
     url = url.strip()
     try:
-        url_check(url, require_resolution=False)
+        url_check(url)
     except UnsafeUrl as exc:
         raise ServiceError(exc.message, code="invalid_url") from None
     return url
 
 
 def _endpoint_object(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """An endpoint as the `webhook_disabled` and `webhook_test` payloads carry it."""
     return {"uuid": endpoint.public_id, "url": endpoint.url}
 
 
@@ -51,7 +54,7 @@ def endpoint_create(
     Raises ServiceError with the URL rule's message (not https, private address, invalid).
     """
     flags: dict[str, bool | None] = {
-        name: (None if name in DOCUMENTED_EVENT_FLAGS else True) for name in EVENT_FLAGS
+        str(name): (None if name in DOCUMENTED_EVENT_FLAGS else True) for name in EVENT_FLAGS
     }
     flags.update(events or {})
     return WebhookEndpoint.objects.create(team=team, url=_url_validate(url), events=flags)
@@ -66,7 +69,8 @@ def endpoint_update(
     enabled: bool = UNSET,
 ) -> WebhookEndpoint:
     """Change the URL and/or event flags (only those given); `enabled=True` re-enables it
-    and forgets its failure history."""
+    and forgets its failure history, `enabled=False` disables it (the team is not told:
+    it asked)."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if url is not UNSET:
         endpoint.url = _url_validate(url)
@@ -81,7 +85,7 @@ def endpoint_update(
     elif enabled is False and endpoint.is_enabled:
         endpoint.is_enabled = False
         endpoint.disabled_at = timezone.now()
-        endpoint.disabled_reason = "Disabled by the team"
+        endpoint.disabled_reason = DISABLED_BY_TEAM
     endpoint.save()
     return endpoint
 
@@ -123,10 +127,17 @@ def endpoint_disable(*, endpoint_id: int, reason: str) -> bool:
         payload={
             "webhook": _endpoint_object(endpoint),
             "reason": endpoint.disabled_reason,
-            "created_at": int(now.timestamp()),
+            "created_at": iso_z(now),
         },
     )
     return True
+
+
+@transaction.atomic
+def endpoint_enable(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Enable an endpoint again and forget its failures (resend its failed deliveries
+    afterwards if they are wanted)."""
+    return endpoint_update(endpoint=endpoint, enabled=True)
 
 
 @transaction.atomic
@@ -137,17 +148,13 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """
     if not endpoint.is_enabled:
         raise InvalidState(WEBHOOK_DISABLED.format(uuid=endpoint.public_id))
-    now = timezone.now()
-    event = Event.objects.create(
+    event = event_create(
         team_id=endpoint.team_id,
         type=Event.Type.WEBHOOK_TEST,
-        payload=event_body(
-            Event.Type.WEBHOOK_TEST,
-            {
-                "webhook": _endpoint_object(endpoint),
-                "message": "This is a test webhook. It needs no action.",
-                "created_at": int(now.timestamp()),
-            },
-        ),
+        payload={
+            "webhook": _endpoint_object(endpoint),
+            "message": TEST_MESSAGE,
+            "created_at": iso_z(timezone.now()),
+        },
     )
     return deliveries_create(event=event, endpoints=[endpoint])[0]

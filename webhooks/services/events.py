@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from sparkloop.models import Team
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint, new_event_id
+from webhooks.services.publish import deliveries_publish_on_commit
+
+# Keys of the envelope: a payload's own keys by these names are dropped (`event`, which
+# consumers read before `type`, must never be there).
+_ENVELOPE_KEYS = ("type", "id", "event")
 
 
-def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
-    """Publish send tasks for these deliveries once the current transaction commits: one
-    message per WEBHOOK_BATCH_SIZE of them (a batch is claimed and sent together)."""
-    # Imported here: tasks.py imports the services, which therefore cannot import it first.
-    from webhooks.tasks import webhook_deliveries_send_task
+def event_payload(*, public_id: str, type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An event's body as it is stored and sent: `type`, then `id` (= the `webhook-id`
+    header, the same on every retry and resend), then the payload's own keys.
 
-    ids = list(delivery_ids)
-    size = int(settings.WEBHOOK_BATCH_SIZE)
-    for start in range(0, len(ids), size):
-        # robust: a broker outage must not turn a committed change into an error for the
-        # caller; the rows are committed, and the sweeper publishes them again (enqueued_at).
-        transaction.on_commit(
-            partial(webhook_deliveries_send_task.delay, ids[start : start + size]), robust=True
-        )
+    The one place that shapes the envelope; applied again when sending, which only matters
+    for events stored before `id` was added.
+    """
+    if payload.get("id") == public_id and next(iter(payload), None) == "type":
+        return payload
+    own = {key: value for key, value in payload.items() if key not in _ENVELOPE_KEYS}
+    return {"type": str(type), "id": public_id, **own}
 
 
 def deliveries_create(*, event: Event, endpoints: list[WebhookEndpoint]) -> list[WebhookDelivery]:
@@ -45,24 +44,32 @@ def deliveries_create(*, event: Event, endpoints: list[WebhookEndpoint]) -> list
         )
         for endpoint in endpoints
     )
-    deliveries_enqueue_on_commit(d.pk for d in deliveries)
+    deliveries_publish_on_commit(d.pk for d in deliveries)
     return deliveries
 
 
-def event_body(type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"type": type, **{k: v for k, v in payload.items() if k not in ("type", "event")}}
+def event_create(*, team_id: int, type: str, payload: dict[str, Any]) -> Event:
+    """The outbox row alone (no deliveries): its payload carries its own id."""
+    public_id = new_event_id()
+    return Event.objects.create(
+        team_id=team_id,
+        public_id=public_id,
+        type=type,
+        payload=event_payload(public_id=public_id, type=type, payload=payload),
+    )
 
 
 @transaction.atomic
 def event_record(*, team: Team, type: str, payload: dict[str, Any]) -> Event:
     """Write an outbox event in the caller's transaction, and a delivery per subscribed endpoint.
 
-    The payload is stored exactly as it will be sent, with `type` first; it never has a
-    top-level `event` key (consumers read that before `type`). Each enabled endpoint of the
-    team subscribed to `type` gets a delivery row; its send task is published only when the
-    caller's transaction commits, so a rolled-back change never reaches a receiver.
+    The payload is stored exactly as it will be sent (`event_payload`: `type` and `id`
+    first, never a top-level `event` key). Each enabled endpoint of the team subscribed to
+    `type` (`WebhookEndpoint.subscribes_to`) gets a delivery row; its send task is published
+    only when the caller's transaction commits, so a rolled-back change never reaches a
+    receiver.
     """
-    event = Event.objects.create(team=team, type=type, payload=event_body(type, payload))
+    event = event_create(team_id=team.pk, type=type, payload=payload)
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(team=team, is_enabled=True).only(
