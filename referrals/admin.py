@@ -161,7 +161,9 @@ class CampaignAdmin(admin.ModelAdmin):
                 formset.changed_objects.append((reward_form.save(), reward_form.changed_data))
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
-        return obj is None or not obj.is_default
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class RewardAdminForm(forms.ModelForm):
@@ -256,7 +258,7 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
         return False
 
-    @admin.action(description="Approve (verify) the selected referrals")
+    @admin.action(description="Approve (verify) the selected referrals", permissions=("change",))
     def approve_referrals(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
         staff = _staff(request)
         _run_action(
@@ -267,7 +269,7 @@ class ReferralAdmin(admin.ModelAdmin):
             lambda r: services.referral_approve(referral=r, decided_by=staff),
         )
 
-    @admin.action(description="Reject the selected referrals")
+    @admin.action(description="Reject the selected referrals", permissions=("change",))
     def reject_referrals(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
         staff = _staff(request)
         _run_action(
@@ -316,7 +318,10 @@ class RewardGrantAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: RewardGrant | None = None) -> bool:
         return False
 
-    @admin.action(description="Approve the selected rewards (unlock, hand out a coupon)")
+    @admin.action(
+        description="Approve the selected rewards (unlock, hand out a coupon)",
+        permissions=("change",),
+    )
     def approve_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
         _run_action(
@@ -327,7 +332,9 @@ class RewardGrantAdmin(admin.ModelAdmin):
             lambda g: services.grant_approve(grant=g, decided_by=staff),
         )
 
-    @admin.action(description="Refuse the selected rewards waiting for approval")
+    @admin.action(
+        description="Refuse the selected rewards waiting for approval", permissions=("change",)
+    )
     def reject_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
         _run_action(
@@ -338,7 +345,7 @@ class RewardGrantAdmin(admin.ModelAdmin):
             lambda g: services.grant_reject(grant=g, decided_by=staff),
         )
 
-    @admin.action(description="Mark the selected rewards as redeemed")
+    @admin.action(description="Mark the selected rewards as redeemed", permissions=("change",))
     def redeem_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
         _run_action(

@@ -13,7 +13,10 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
+from sparkloop.admin_actions import action_with_permissions
 from sparkloop.counters import counter_get
 from sparkloop.models import ApiKey, Team, TeamCounter
 from sparkloop.services import api_key_create, api_key_revoke, team_create
@@ -81,6 +84,20 @@ class ApiKeyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
         return False
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    """django-celery-beat's own, with its actions (enable, disable, toggle, run now) offered
+    only to staff who may change periodic tasks, not to every staff user who can see them."""
+
+    actions = tuple(
+        action_with_permissions(getattr(beat_admin.PeriodicTaskAdmin, name), "change")
+        for name in beat_admin.PeriodicTaskAdmin.actions
+    )
 
 
 @admin.register(Team)
@@ -205,7 +222,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             messages.warning(request, KEY_CREATED.format(name=obj.name, team=obj.team, raw=raw))
         return super().response_add(request, obj, post_url_continue)
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=("change",))
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         revoked = already = 0
         for key in queryset:

@@ -332,11 +332,11 @@ class SubscriberAdmin(admin.ModelAdmin):
                 request, ACTION_FAILED.format(count=len(errors), errors=shown), messages.WARNING
             )
 
-    @admin.action(description="Unsubscribe")
+    @admin.action(description="Unsubscribe", permissions=("change",))
     def unsubscribe(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         self._apply(request, queryset, subscriber_unsubscribe, "Unsubscribed")
 
-    @admin.action(description="Reject pending referral")
+    @admin.action(description="Reject pending referral", permissions=("change",))
     def reject_referral(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         self._apply(request, queryset, subscriber_reject, "Rejected the referral of")
 

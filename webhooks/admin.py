@@ -86,7 +86,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def secret_hint(self, obj: WebhookEndpoint) -> str:
         return obj.secret[:10] + "…"  # the secret was shown once; rotate it through the API
 
-    @admin.action(description="Send test webhook")
+    @admin.action(description="Send test webhook", permissions=("change",))
     def send_test_webhook(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         sent = 0
         for endpoint in queryset[:ACTION_LIMIT]:
@@ -98,13 +98,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             sent += 1
         self.message_user(request, f"Sent a test webhook to {sent} endpoint(s).")
 
-    @admin.action(description="Enable (and forget failures)")
+    @admin.action(description="Enable (and forget failures)", permissions=("change",))
     def enable_endpoints(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset[:ACTION_LIMIT]:
             endpoint_update(endpoint=endpoint, enabled=True)
         self.message_user(request, "Enabled the selected endpoint(s).")
 
-    @admin.action(description="Disable (the team is told)")
+    @admin.action(description="Disable (the team is told)", permissions=("change",))
     def disable_endpoints(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset[:ACTION_LIMIT]:
             endpoint_disable(endpoint_id=endpoint.pk, reason=f"Disabled by staff ({request.user})")
@@ -182,7 +182,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def payload(self, obj: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.event.payload, indent=2))
 
-    @admin.action(description="Resend selected deliveries (same webhook-id)")
+    @admin.action(
+        description="Resend selected deliveries (same webhook-id)", permissions=("change",)
+    )
     def resend_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         selected = list(queryset[: ACTION_LIMIT + 1])
         if len(selected) > ACTION_LIMIT:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from oauth2_provider import admin as oauth_admin
 
+from sparkloop.admin_actions import action_with_permissions
 from sparkloop.oauth.models import (
     AccessToken,
     Application,
@@ -43,6 +44,7 @@ class AccessTokenAdmin(oauth_admin.AccessTokenAdmin):
     list_select_related = ("application", "team")
     raw_id_fields = ("user", "team", "source_refresh_token")
     search_fields = ("application__client_id", "application__name", "team__name")
+    actions = (action_with_permissions(oauth_admin.AccessTokenAdmin.revoke_tokens, "change"),)
 
 
 @admin.register(RefreshToken)
@@ -50,6 +52,7 @@ class RefreshTokenAdmin(oauth_admin.RefreshTokenAdmin):
     list_display = ("pk", "masked_token", "team", "application", "revoked")
     raw_id_fields = ("user", "team", "access_token")
     search_fields = ("application__client_id", "application__name", "team__name")
+    actions = (action_with_permissions(oauth_admin.RefreshTokenAdmin.revoke_tokens, "change"),)
 
 
 @admin.register(Grant)
@@ -79,7 +82,10 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a raw delete would leave the tokens working: use the action
 
-    @admin.action(description="Disconnect: revoke every token of the app for the team")
+    @admin.action(
+        description="Disconnect: revoke every token of the app for the team",
+        permissions=("change",),
+    )
     def revoke(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         count = 0
         for connection in queryset.select_related("team", "application"):
