@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from sparkloop.admin import CappedCountPaginator
 from sparkloop.counters import counter_get
-from sparkloop.exceptions import ServiceError
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team, TeamCounter
 from subscribers.models import Subscriber, SubscriberEvent
 from subscribers.selectors import COUNTER_SUBSCRIBERS
@@ -286,11 +287,13 @@ class SubscriberAdmin(admin.ModelAdmin):
         return deleted, model_count, set(), protected
 
     def delete_model(self, request: HttpRequest, obj: Subscriber) -> None:
-        subscriber_delete(subscriber=obj)
+        with contextlib.suppress(NotFound):  # erased meanwhile: what staff asked for
+            subscriber_delete(subscriber=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         for subscriber in queryset.order_by("pk").iterator():
-            subscriber_delete(subscriber=subscriber)
+            with contextlib.suppress(NotFound):
+                subscriber_delete(subscriber=subscriber)
 
     def changeform_view(
         self,

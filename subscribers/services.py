@@ -12,10 +12,15 @@ from django.utils import timezone
 
 from referrals import services as referral_services
 from sparkloop.counters import counter_add
-from sparkloop.exceptions import Conflict, InvalidState
+from sparkloop.exceptions import Conflict, InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.models import Subscriber, SubscriberEvent, new_ref_code
-from subscribers.selectors import COUNTER_ADVOCATES, COUNTER_REFERRED, COUNTER_SUBSCRIBERS
+from subscribers.selectors import (
+    COUNTER_ADVOCATES,
+    COUNTER_REFERRED,
+    COUNTER_SUBSCRIBERS,
+    SUBSCRIBER_NOT_FOUND,
+)
 from webhooks.services import event_record
 
 EMAIL_TAKEN = "Email has already been taken"
@@ -146,12 +151,19 @@ def subscriber_create(
     return subscriber
 
 
-def _lock(subscriber: Subscriber) -> Subscriber:
-    return (
+def _lock(subscriber: Subscriber, identifier: str | None) -> Subscriber:
+    """The subscriber's row, locked and fresh; NotFound if it was erased since it was read
+    (a concurrent DELETE), with the identifier the caller was given."""
+    locked = (
         Subscriber.objects.select_for_update(of=("self",))
         .select_related("team")
-        .get(pk=subscriber.pk)
+        .filter(pk=subscriber.pk)
+        .first()
     )
+    if locked is None:
+        shown = identifier if identifier is not None else subscriber.public_id
+        raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=shown))
+    return locked
 
 
 def _unsubscribe(subscriber: Subscriber) -> None:
@@ -175,13 +187,15 @@ def subscriber_update(
     name: str | None = UNSET,
     email: str = UNSET,
     status: str = UNSET,
+    identifier: str | None = None,
 ) -> Subscriber:
     """Update name, email and/or status (`confirmed` or `unsubscribed`).
 
     Confirming verifies a pending referral (`new_referral`). Emits `sync_subscriber`.
-    Raises Conflict(EMAIL_TAKEN) when the new email belongs to another subscriber.
+    Raises Conflict(EMAIL_TAKEN) when the new email belongs to another subscriber, and
+    NotFound (naming `identifier`) when the subscriber was erased meanwhile.
     """
-    subscriber = _lock(subscriber)
+    subscriber = _lock(subscriber, identifier)
     if name is not UNSET:
         subscriber.name = name
     if email is not UNSET:
@@ -207,7 +221,7 @@ def subscriber_update(
 @transaction.atomic
 def subscriber_unsubscribe(*, subscriber: Subscriber, identifier: str) -> Subscriber:
     """Unsubscribe; raises InvalidState if already unsubscribed. Emits `sync_subscriber`."""
-    subscriber = _lock(subscriber)
+    subscriber = _lock(subscriber, identifier)
     if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         raise InvalidState(ALREADY_UNSUBSCRIBED.format(identifier=identifier))
     _unsubscribe(subscriber)
@@ -222,7 +236,7 @@ def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
 
     Raises InvalidState unless the referral is pending. Emits `sync_subscriber`.
     """
-    subscriber = _lock(subscriber)
+    subscriber = _lock(subscriber, identifier)
     if subscriber.referral_status != Subscriber.ReferralStatus.PENDING:
         raise InvalidState(MUST_BE_PENDING.format(identifier=identifier))
     subscriber.referral_status = Subscriber.ReferralStatus.REJECTED
@@ -235,12 +249,13 @@ def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
 
 
 @transaction.atomic
-def subscriber_delete(*, subscriber: Subscriber) -> None:
+def subscriber_delete(*, subscriber: Subscriber, identifier: str | None = None) -> None:
     """Erase a subscriber and its events; every maintained counter is corrected.
 
     The people it referred stay referred (`referrer_code` is kept), their referrer gone.
+    Raises NotFound (naming `identifier`) when it was erased already.
     """
-    subscriber = _lock(subscriber)
+    subscriber = _lock(subscriber, identifier)
     team_id = subscriber.team_id
     counter_add(team_id=team_id, name=COUNTER_SUBSCRIBERS, delta=-1)
     if subscriber.referred:

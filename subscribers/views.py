@@ -73,7 +73,9 @@ class SubscriberViewSet(TeamViewSet):
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
         data = SubscriberUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscriber = services.subscriber_update(subscriber=subscriber, **data.validated_data)
+        subscriber = services.subscriber_update(
+            subscriber=subscriber, identifier=pk, **data.validated_data
+        )
         return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -82,7 +84,7 @@ class SubscriberViewSet(TeamViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
         rendered = render_subscribers(request, self.team, [subscriber])[0]
-        services.subscriber_delete(subscriber=subscriber)
+        services.subscriber_delete(subscriber=subscriber, identifier=pk)
         return Response({"subscriber": rendered})
 
     @action(detail=True, methods=["put", "post"])

@@ -25,11 +25,12 @@ from referrals.services.campaigns import (
     membership_join,
 )
 from referrals.services.rewards import rewards_unlock
-from sparkloop.exceptions import InvalidState
+from sparkloop.exceptions import InvalidState, NotFound
 from subscribers.models import Subscriber
 from webhooks.services import event_record
 
 REFERRAL_NOT_PENDING = "Referral of {email} must be pending"
+REFERRAL_NOT_FOUND = "Referral {referral.pk} not found!"
 HOLDING_UNSUBSCRIBED = "Unsubscribed before the end of the holding period"
 
 
@@ -243,17 +244,23 @@ def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
 
 
 def _lock_referred(referral: Referral) -> tuple[Subscriber, Referral]:
+    """The referred subscriber (locked) and the referral, fresh; NotFound if either was
+    erased since it was read (the referred subscriber deleted by a concurrent request)."""
     referred = (
         Subscriber.objects.select_for_update(of=("self",))
         .select_related("team")
-        .get(pk=referral.referred_id)
+        .filter(pk=referral.referred_id)
+        .first()
     )
-    referral = (
+    fresh = (
         Referral.objects.select_related("campaign__team", "referrer")
         .prefetch_related("campaign__rewards")
-        .get(pk=referral.pk)
+        .filter(pk=referral.pk)
+        .first()
     )
-    return referred, referral
+    if referred is None or fresh is None:
+        raise NotFound(REFERRAL_NOT_FOUND.format(referral=referral))
+    return referred, fresh
 
 
 @transaction.atomic

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from referrals.models import Campaign, CampaignMembership, RewardCoupon, RewardGrant
 from referrals.payloads import reward_event_payload
-from sparkloop.exceptions import InvalidState
+from referrals.selectors import GRANT_NOT_FOUND
+from sparkloop.exceptions import InvalidState, NotFound
 from subscribers.models import Subscriber
 from webhooks.services import event_record
 
@@ -99,11 +100,17 @@ def rewards_unlock(
 
 
 def _lock(grant: RewardGrant) -> RewardGrant:
-    return (
+    """The grant, locked and fresh; NotFound (the API's 404) if it was erased since it was
+    read, with its subscriber by a concurrent request."""
+    locked = (
         RewardGrant.objects.select_for_update(of=("self",))
         .select_related("campaign__team", "reward", "subscriber")
-        .get(pk=grant.pk)
+        .filter(pk=grant.pk)
+        .first()
     )
+    if locked is None:
+        raise NotFound(GRANT_NOT_FOUND.format(identifier=grant.public_id))
+    return locked
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from referrals.services import (
 from referrals.services.referrals import REFERRAL_NOT_PENDING
 from referrals.tasks import referral_holding_sweep_task
 from sparkloop.counters import counter_get
-from sparkloop.exceptions import InvalidState
+from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.services import (
@@ -151,6 +151,18 @@ class TestReview:
             InvalidState, match=re.escape(REFERRAL_NOT_PENDING.format(email=referred.email))
         ):
             referral_approve(referral=referral)
+
+    def test_a_decision_on_a_referral_erased_since_it_was_read_is_not_found(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        referred = refer(team, referrer, "john.doe+1@example.com")
+        stale = Referral.objects.get(referred=referred)
+        subscriber_delete(subscriber=referred)
+
+        for decide in (referral_approve, referral_reject):
+            with pytest.raises(NotFound) as raised:
+                decide(referral=stale)
+            assert raised.value.message == f"Referral {stale.pk} not found!"
 
     def test_staff_reject_a_flagged_referral(self, team: Team, referrer: Subscriber) -> None:
         referred = refer(team, referrer, "someone@mailinator.com")
