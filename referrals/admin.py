@@ -24,6 +24,7 @@ from referrals.models import (
     RewardCoupon,
     RewardGrant,
 )
+from referrals.serializers import MAX_COUPON_CODES
 from sparkloop.admin import CappedCountPaginator
 from sparkloop.exceptions import ServiceError
 
@@ -32,6 +33,9 @@ ACTION_LIMIT = 1000
 TOO_MANY_SELECTED = "Select at most {limit} rows for this action."
 ACTION_DONE = "{verb} {count} row(s)."
 ACTION_FAILED = "{count} row(s) were left unchanged: {errors}"
+MAX_COUPON_CODE_CHARS = 255
+COUPON_CODES_TOO_MANY_AT_ONCE = f"Add at most {MAX_COUPON_CODES} codes at a time."
+COUPON_CODE_TOO_LONG = f"A coupon code has at most {MAX_COUPON_CODE_CHARS} characters."
 
 
 def _run_action(
@@ -177,6 +181,15 @@ class RewardAdminForm(forms.ModelForm):
         model = Reward
         fields = ("name", "referrals", "recurring", "requires_approval")
 
+    def clean_add_coupon_codes(self) -> list[str]:
+        codes = [c.strip() for c in self.cleaned_data["add_coupon_codes"].splitlines()]
+        codes = [c for c in codes if c]
+        if len(codes) > MAX_COUPON_CODES:
+            raise forms.ValidationError(COUPON_CODES_TOO_MANY_AT_ONCE)
+        if any(len(c) > MAX_COUPON_CODE_CHARS for c in codes):
+            raise forms.ValidationError(COUPON_CODE_TOO_LONG)
+        return codes
+
 
 class RewardAdmin(admin.ModelAdmin):
     form = RewardAdminForm
@@ -204,8 +217,7 @@ class RewardAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Reward, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        codes = form.cleaned_data.get("add_coupon_codes", "").splitlines()
-        codes = [c.strip() for c in codes if c.strip()]
+        codes = form.cleaned_data.get("add_coupon_codes", [])
         existing = set(
             RewardCoupon.objects.filter(reward=obj, code__in=codes).values_list("code", flat=True)
         )
