@@ -137,7 +137,7 @@ class CampaignSubscriberViewSet(TeamViewSet):
         items = render_subscribers(request, self.team, [r.referred for r in page.items])
         for item, referral in zip(items, page.items, strict=True):
             item["referral_status"] = referral.status
-        return Response({"subscribers": items, "meta": page.meta("referrals")})
+        return Response({"referrals": items, "meta": page.meta("referrals")})
 
     @action(detail=True, methods=["get"])
     def rewards(self, request: Request, campaign_pk: str, pk: str) -> Response:

@@ -333,7 +333,7 @@ extend_schema_view(
         responses={
             200: envelope(
                 "CampaignReferralListResponse",
-                subscribers=SubscriberSerializer(many=True),
+                referrals=SubscriberSerializer(many=True),
                 meta=meta("referrals"),
             )
         },
