@@ -252,6 +252,8 @@ class ReferralAdmin(admin.ModelAdmin):
         "signals",
         "ip_address",
         "verify_after",
+        "approved_at",
+        "approved_by",
         "decided_at",
         "decided_by",
         "created_at",
@@ -270,7 +272,10 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
         return False
 
-    @admin.action(description="Approve (verify) the selected referrals", permissions=("change",))
+    @admin.action(
+        description="Approve the selected referrals (verified once their subscriber confirms)",
+        permissions=("change",),
+    )
     def approve_referrals(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
         staff = _staff(request)
         _run_action(

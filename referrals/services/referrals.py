@@ -181,9 +181,10 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
 def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
     """The (locked) subscriber confirmed: verify what its campaigns verify on confirmation.
 
-    That is every pending, unflagged referral in an `on_confirmation` campaign, and in a
-    `holding_period` campaign whose holding period is over. A referral recorded before
-    campaigns existed is verified as the subscriber is. Sets `subscriber.referral_status`.
+    That is every pending, unflagged referral in an `on_confirmation` campaign, in a
+    `holding_period` campaign whose holding period is over, and in a `staff` campaign once
+    staff approved it. A referral recorded before campaigns existed is verified as the
+    subscriber is. Sets `subscriber.referral_status`.
     """
     if not subscriber.referred:
         return 0
@@ -195,6 +196,7 @@ def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
                 campaign__verification=Campaign.Verification.HOLDING_PERIOD,
                 verify_after__lte=timezone.now(),
             )
+            | Q(campaign__verification=Campaign.Verification.STAFF, approved_at__isnull=False)
         )
         .select_related("campaign__team", "referrer")
         .prefetch_related("campaign__rewards")
@@ -263,18 +265,43 @@ def _lock_referred(referral: Referral) -> tuple[Subscriber, Referral]:
     return referred, fresh
 
 
+def _verifiable_now(referral: Referral, referred: Subscriber, now: datetime) -> bool:
+    """Whether an unflagged pending referral is due for verification, by its campaign's policy.
+
+    Never before the referred subscriber is confirmed; a holding period must be over too,
+    and a `staff` campaign's referral must have been approved.
+    """
+    if referred.status != Subscriber.Status.CONFIRMED:
+        return False
+    policy = referral.campaign.verification
+    if policy == Campaign.Verification.HOLDING_PERIOD:
+        return referral.verify_after is not None and referral.verify_after <= now
+    if policy == Campaign.Verification.STAFF:
+        return referral.approved_at is not None
+    return True
+
+
 @transaction.atomic
 def referral_approve(*, referral: Referral, decided_by: str = "") -> Referral:
-    """Staff verify a pending (typically flagged) referral now, whatever the policy.
+    """Staff approve a pending (typically flagged) referral: its screening flag is cleared.
 
-    Raises InvalidState unless it is pending. Emits `new_referral`, `reward_unlocked` for
-    the rewards it reaches, and `sync_subscriber`.
+    It is then verified as its campaign's policy says: at once if the referred subscriber
+    is confirmed (and a holding period is over), else when it confirms (or when the holding
+    sweep reaches it). In a `staff` campaign the approval is what verification waits for.
+    Raises InvalidState unless it is pending. When it verifies: emits `new_referral`,
+    `reward_unlocked` for the rewards it reaches, and `sync_subscriber`.
     """
     referred, referral = _lock_referred(referral)
     if referral.status != Referral.Status.PENDING:
         raise InvalidState(REFERRAL_NOT_PENDING.format(email=referred.email))
-    _verify(referred=referred, referrals=[referral], decided_by=decided_by)
-    _sync_event(referred)
+    now = timezone.now()
+    Referral.objects.filter(pk=referral.pk).update(
+        flagged=False, approved_at=now, approved_by=decided_by
+    )
+    referral.flagged, referral.approved_at, referral.approved_by = False, now, decided_by
+    if _verifiable_now(referral, referred, now):
+        _verify(referred=referred, referrals=[referral], decided_by=decided_by)
+        _sync_event(referred)
     referral.refresh_from_db()
     return referral
 

@@ -106,6 +106,29 @@ def test_staff_approve_and_redeem_rewards(admin_client: Client, team: Team) -> N
     assert Event.objects.filter(type="reward_redeemed").count() == 1
 
 
+def test_approving_in_the_review_queue_does_not_verify_an_unconfirmed_subscriber(
+    admin_client: Client, team: Team
+) -> None:
+    referrer = subscriber_create(team=team, email="john@example.com")
+    referred = refer(team, referrer, "john+1@example.com")  # flagged; still pending
+    target = Referral.objects.get(referred=referred).pk
+
+    admin_client.post(
+        "/admin/referrals/referralreview/",
+        {"action": "approve_referrals", "_selected_action": [target]},
+    )
+
+    referral = Referral.objects.get(pk=target)
+    assert (referral.status, referral.flagged, referral.approved_by) == ("pending", False, "staff")
+    referrer.refresh_from_db()
+    assert referrer.verified_referrals_count == 0
+    assert not Event.objects.filter(type="new_referral").exists()
+    queue = admin_client.get("/admin/referrals/referralreview/")
+    assert list(queue.context["cl"].result_list) == []  # decided: out of the queue
+    confirm(referred)
+    assert Referral.objects.get(pk=target).status == "verified"
+
+
 def test_the_review_queue_lists_only_flagged_pending_referrals(
     admin_client: Client, team: Team
 ) -> None:
