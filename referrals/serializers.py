@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rest_framework import serializers
 
-from referrals.models import Campaign, CampaignMembership, Reward, RewardGrant
-from referrals.payloads import next_reward, referral_link
-from sparkloop.api.fields import StrictCharField, TimestampField, iso_z
-from subscribers.serializers import NO_FIELD_TO_UPDATE, SubscriberOutputSerializer
+from referrals.models import Campaign, CampaignMembership, Referral, Reward, RewardGrant
+from referrals.payloads import campaign_standing
+from referrals.selectors import campaign_memberships_of
+from sparkloop.api.fields import StrictCharField, TimestampField
+from sparkloop.models import Team
+from subscribers.expansions import expansions_apply
+from subscribers.models import Subscriber
+from subscribers.serializers import (
+    NO_FIELD_TO_UPDATE,
+    SubscriberOutputSerializer,
+    subscriber_objects,
+)
 
 NAME_REQUIRED = "You have to provide a name"
 SUBSCRIBER_UUID_REQUIRED = "Subscriber uuid or email blank!"
@@ -202,35 +211,71 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         return self.context["campaign"].public_id  # type: ignore[no-any-return]
 
 
+def program_object(membership: CampaignMembership) -> dict[str, Any]:
+    """One entry of `referral_programs`: the subscriber's standing in one of its campaigns."""
+    campaign = membership.campaign
+    return {
+        "uuid": campaign.public_id,
+        "name": campaign.name,
+        "membership_uuid": membership.public_id,
+        **campaign_standing(campaign, membership.subscriber, membership),
+    }
+
+
+def referral_programs(
+    team: Team, subscribers: Sequence[Subscriber]
+) -> dict[int, list[dict[str, Any]]]:
+    """`expand=campaigns` of the subscriber endpoints (registered in ReferralsConfig.ready)."""
+    found = campaign_memberships_of(team=team, subscribers=subscribers)
+    return {pk: [program_object(m) for m in memberships] for pk, memberships in found.items()}
+
+
 def member_objects(
-    campaign: Campaign, memberships: list[CampaignMembership]
+    campaign: Campaign,
+    memberships: Sequence[CampaignMembership],
+    *,
+    team: Team,
+    expand: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Campaign subscriber objects: the subscriber object with its standing in `campaign`."""
-    data = SubscriberOutputSerializer([m.subscriber for m in memberships], many=True).data
-    rewards = list(campaign.rewards.all())
-    out = []
-    for item, membership in zip(data, memberships, strict=True):
-        count = membership.verified_referrals_count
-        item["referral_link"] = referral_link(campaign, membership.subscriber)
-        item["tot_referrals"] = count
-        item["next_reward"] = next_reward(count, rewards)
-        out.append(dict(item))
-    return out
+    subscribers = [m.subscriber for m in memberships]
+    items = [dict(item) for item in SubscriberOutputSerializer(subscribers, many=True).data]
+    for item, membership in zip(items, memberships, strict=True):
+        item.update(campaign_standing(campaign, membership.subscriber, membership))
+    return expansions_apply(items, subscribers, team=team, names=expand)
 
 
-def leaderboard_objects(memberships: list[CampaignMembership]) -> list[dict[str, Any]]:
-    return [
-        {
-            "rank": rank,
-            "uuid": m.subscriber.public_id,
-            "email": m.subscriber.email,
-            "name": m.subscriber.name,
-            "ref_code": m.subscriber.ref_code,
-            "tot_referrals": m.verified_referrals_count,
-            "reached_at": iso_z(m.score_reached_at),
-        }
-        for rank, m in enumerate(memberships, start=1)
-    ]
+def referral_objects(
+    referrals: Sequence[Referral], *, team: Team, expand: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The subscribers a member referred, each with the status of its referral there."""
+    items = subscriber_objects([r.referred for r in referrals], team=team, expand=expand)
+    for item, referral in zip(items, referrals, strict=True):
+        item["referral_status"] = referral.status
+    return items
+
+
+class LeaderboardEntryOutputSerializer(serializers.Serializer):
+    """A member of the leaderboard; `rank` comes from the context's `ranks` (by membership)."""
+
+    rank = serializers.SerializerMethodField()
+    uuid = serializers.CharField(source="subscriber.public_id", read_only=True)
+    email = serializers.CharField(source="subscriber.email", read_only=True)
+    name = serializers.CharField(source="subscriber.name", read_only=True, allow_null=True)
+    ref_code = serializers.CharField(source="subscriber.ref_code", read_only=True)
+    tot_referrals = serializers.IntegerField(source="verified_referrals_count", read_only=True)
+    reached_at = TimestampField(source="score_reached_at", read_only=True, allow_null=True)
+
+    def get_rank(self, membership: CampaignMembership) -> int:
+        return self.context["ranks"][membership.pk]  # type: ignore[no-any-return]
+
+
+def leaderboard_objects(memberships: Sequence[CampaignMembership]) -> list[dict[str, Any]]:
+    """The leaderboard, best first: ranks are positions in `memberships`."""
+    ranks = {m.pk: rank for rank, m in enumerate(memberships, start=1)}
+    return list(
+        LeaderboardEntryOutputSerializer(memberships, many=True, context={"ranks": ranks}).data
+    )
 
 
 class GrantOutputSerializer(serializers.ModelSerializer):
