@@ -11,6 +11,8 @@ from referrals.services.attribution import (
     subscriber_sync_record,
 )
 from referrals.services.campaigns import (
+    CAMPAIGN_FIELDS,
+    REWARD_FIELDS,
     blocklist_entry_create,
     blocklist_entry_delete,
     blocklist_entry_update,
@@ -39,6 +41,8 @@ from referrals.services.rewards import grant_approve, grant_redeem, grant_reject
 
 __all__ = [
     "ALREADY_MEMBER",
+    "CAMPAIGN_FIELDS",
+    "REWARD_FIELDS",
     "attribution_subscriber_created",
     "attribution_subscriber_deleted",
     "attribution_subscriber_rejected",

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from referrals.models import BlocklistEntry, Campaign, Reward, RewardCoupon
 from referrals.selectors import LIST_TYPES, counter_name
-from sparkloop.exceptions import Conflict, InvalidState
+from sparkloop.exceptions import Conflict, InvalidState, NotFound
 from sparkloop.models import Team, TeamCounter
 from sparkloop.updates import UNSET, model_update
 
+M = TypeVar("M", bound=models.Model)
+
 DEFAULT_CAMPAIGN_KEPT = "The default campaign of a team can't be deleted"
+GONE = "{model} {pk} not found!"
 BLOCKLIST_ENTRY_TAKEN = "The team already blocks this {kind}"
 
 CAMPAIGN_FIELDS = (
@@ -44,6 +47,17 @@ def campaign_default(*, team: Team) -> Campaign:
 def team_setup_referrals(*, team: Team) -> None:
     """What every new team starts with in the referral program (its default campaign)."""
     campaign_default(team=team)
+
+
+def _locked(instance: M) -> M:
+    """The instance's row, locked and as stored (a form may have changed the instance in
+    memory already); NotFound if it was deleted meanwhile."""
+    fresh = type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
+    if fresh is None:
+        raise NotFound(
+            GONE.format(model=type(instance)._meta.verbose_name.capitalize(), pk=instance.pk)
+        )
+    return fresh
 
 
 def _pool(codes: Iterable[str]) -> list[str]:
@@ -107,7 +121,7 @@ def reward_update(
         "recurring": recurring,
         "requires_approval": requires_approval,
     }
-    reward, _ = model_update(instance=reward, fields=REWARD_FIELDS, data=data)
+    reward, _ = model_update(instance=_locked(reward), fields=REWARD_FIELDS, data=data)
     return reward
 
 
@@ -191,7 +205,7 @@ def campaign_update(
         "referrer_velocity_limit": referrer_velocity_limit,
         "ip_velocity_limit": ip_velocity_limit,
     }
-    campaign, _ = model_update(instance=campaign, fields=CAMPAIGN_FIELDS, data=data)
+    campaign, _ = model_update(instance=_locked(campaign), fields=CAMPAIGN_FIELDS, data=data)
     return campaign
 
 
@@ -229,6 +243,7 @@ def blocklist_entry_update(
         "pattern": pattern if pattern is UNSET else pattern.strip().lower(),
         "note": note,
     }
+    entry = _locked(entry)
     try:
         with transaction.atomic():
             entry, _ = model_update(instance=entry, fields=("kind", "pattern", "note"), data=data)
