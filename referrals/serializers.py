@@ -256,8 +256,9 @@ def referral_objects(
 
 
 class LeaderboardEntryOutputSerializer(serializers.Serializer):
-    """A member of the leaderboard; `rank` comes from the context's `ranks` (by membership)."""
+    """A ranked member: verified referrals in the campaign, and when it reached that score."""
 
+    # `rank` is the position in the list rendered, from the context's `ranks` (by pk).
     rank = serializers.SerializerMethodField()
     uuid = serializers.CharField(source="subscriber.public_id", read_only=True)
     email = serializers.CharField(source="subscriber.email", read_only=True)
