@@ -221,7 +221,7 @@ class ReferralAdmin(admin.ModelAdmin):
         "reasons",
         "created_at",
     )
-    list_filter = ("status", "flagged", "campaign__verification")
+    list_filter = ["status", "flagged", "campaign__verification"]
     list_select_related = ("referred", "referrer", "campaign")
     search_fields = ("referred__email_normalized", "referrer__email_normalized")
     raw_id_fields = ("referred", "referrer", "campaign", "team")
@@ -284,7 +284,7 @@ class ReferralAdmin(admin.ModelAdmin):
 class ReferralReviewAdmin(ReferralAdmin):
     """Only what waits for a decision: flagged and pending, oldest first."""
 
-    list_filter = ("campaign__verification",)
+    list_filter = ["campaign__verification"]
     ordering = ("created_at", "id")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:

@@ -47,7 +47,7 @@ SHIPPING_DETAILS_TOO_LARGE = (
     f"Shipping details must be at most {MAX_SHIPPING_DETAILS_CHARS} characters as JSON"
 )
 
-_optional_text = {"required": False, "allow_null": True, "allow_blank": True}
+_optional_text: dict[str, Any] = {"required": False, "allow_null": True, "allow_blank": True}
 
 
 class BoundedListField(serializers.ListField):
@@ -107,7 +107,7 @@ class CampaignCreateInputSerializer(_CampaignFieldsSerializer):
         max_length=255,
         error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED, "blank": NAME_REQUIRED},
     )
-    rewards = RewardInputSerializer(
+    rewards = RewardInputSerializer(  # type: ignore[call-arg]  # many=True takes max_length
         many=True,
         required=False,
         default=list,

@@ -61,7 +61,11 @@ def subscriber_search_q(term: str) -> Q:
 
 
 def _filter_params(request: HttpRequest) -> dict[str, str]:
-    return {k: v for k, v in request.GET.items() if k not in _NOT_FILTERS and v != ""}
+    return {
+        k: v
+        for k, v in request.GET.items()
+        if k not in _NOT_FILTERS and isinstance(v, str) and v != ""
+    }
 
 
 def _team_param(request: HttpRequest) -> int | None:

@@ -60,7 +60,7 @@ SubscriberSerializer = with_fields(
 
 
 class SubscriberEventSerializer(SubscriberEventOutputSerializer):
-    value = serializers.FloatField(help_text="In dollars.")
+    value = serializers.FloatField(help_text="In dollars.")  # type: ignore[assignment]
 
 
 SUBSCRIBER = envelope("SubscriberResponse", subscriber=SubscriberSerializer())

@@ -178,7 +178,8 @@ def subscriber_objects(
 
 class SubscriberEventOutputSerializer(serializers.ModelSerializer):
     uuid = serializers.CharField(source="public_id")
-    value = serializers.SerializerMethodField()
+    # Not `get_value`: that name is Field.get_value, which a nesting serializer would call.
+    value = serializers.SerializerMethodField(method_name="value_in_dollars")
     subscriber_uuid = serializers.CharField(source="subscriber.public_id")
     created_at = TimestampField()
 
@@ -186,6 +187,6 @@ class SubscriberEventOutputSerializer(serializers.ModelSerializer):
         model = SubscriberEvent
         fields = ["uuid", "value", "description", "campaign_uuid", "subscriber_uuid", "created_at"]
 
-    def get_value(self, obj: SubscriberEvent) -> float | int:
+    def value_in_dollars(self, obj: SubscriberEvent) -> float | int:
         dollars = cents_to_dollars(obj.value_cents) or 0.0
         return int(dollars) if dollars == int(dollars) else dollars

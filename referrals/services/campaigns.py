@@ -54,9 +54,7 @@ def _locked(instance: M) -> M:
     memory already); NotFound if it was deleted meanwhile."""
     fresh = type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
     if fresh is None:
-        raise NotFound(
-            GONE.format(model=type(instance)._meta.verbose_name.capitalize(), pk=instance.pk)
-        )
+        raise NotFound(GONE.format(model=type(instance).__name__, pk=instance.pk))
     return fresh
 
 
