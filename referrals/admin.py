@@ -127,7 +127,11 @@ class CampaignAdmin(ServiceErrorsAsMessages):
                 fields = {field: data[field] for field in services.REWARD_FIELDS}
                 formset.new_objects.append(services.reward_create(campaign=campaign, **fields))
             elif reward_form.has_changed():
-                changed = {field: data[field] for field in reward_form.changed_data}
+                changed = {
+                    field: data[field]
+                    for field in reward_form.changed_data
+                    if field in services.REWARD_FIELDS
+                }
                 services.reward_update(reward=reward, **changed)
                 formset.changed_objects.append((reward, reward_form.changed_data))
 
