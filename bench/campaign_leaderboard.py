@@ -31,7 +31,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from referrals import selectors  # noqa: E402
 from referrals.models import Campaign, CampaignMembership  # noqa: E402
-from referrals.services.campaigns import counter_name  # noqa: E402
+from referrals.selectors import counter_name  # noqa: E402
 from sparkloop.counters import counter_add  # noqa: E402
 from sparkloop.models import Team, TeamCounter  # noqa: E402
 

@@ -1,18 +1,19 @@
 """Admin of referral campaigns: campaigns with rewards, the review queue, grants, blocklist.
 
-Every state change goes through referrals.services, one transaction per row.
+Every write goes through referrals.services (bulk actions through `run_bulk_action`, one
+service transaction per row); a rule a service refuses is shown to staff as its message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from referrals import services
 from referrals.models import (
@@ -21,51 +22,46 @@ from referrals.models import (
     Referral,
     ReferralReview,
     Reward,
-    RewardCoupon,
     RewardGrant,
 )
+from referrals.serializers import MAX_COUPON_CODES
 from sparkloop.admin import CappedCountPaginator
+from sparkloop.admin_actions import run_bulk_action
 from sparkloop.exceptions import ServiceError
 
-# An action runs one service transaction per row inside one web request.
-ACTION_LIMIT = 1000
-TOO_MANY_SELECTED = "Select at most {limit} rows for this action."
-ACTION_DONE = "{verb} {count} row(s)."
-ACTION_FAILED = "{count} row(s) were left unchanged: {errors}"
-
-
-def _run_action(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    verb: str,
-    call: Callable[[Any], object],
-) -> None:
-    rows = list(queryset[: ACTION_LIMIT + 1])
-    if len(rows) > ACTION_LIMIT:
-        modeladmin.message_user(
-            request, TOO_MANY_SELECTED.format(limit=ACTION_LIMIT), messages.ERROR
-        )
-        return
-    done, errors = 0, []
-    for row in rows:
-        try:
-            call(row)
-            done += 1
-        except ServiceError as exc:
-            errors.append(exc.message)
-    if done:
-        modeladmin.message_user(request, ACTION_DONE.format(verb=verb, count=done))
-    if errors:
-        modeladmin.message_user(
-            request,
-            ACTION_FAILED.format(count=len(errors), errors="; ".join(sorted(set(errors)))),
-            messages.WARNING,
-        )
+MAX_COUPON_CODE_CHARS = 255
+COUPON_CODES_TOO_MANY_AT_ONCE = f"Add at most {MAX_COUPON_CODES} codes at a time."
+COUPON_CODE_TOO_LONG = f"A coupon code has at most {MAX_COUPON_CODE_CHARS} characters."
+COUPONS_ADDED = "Added {count} coupon code(s) to the pool."
 
 
 def _staff(request: HttpRequest) -> str:
     return str(getattr(request.user, "get_username", lambda: "staff")())
+
+
+def _adopt(obj: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved instance the row a service created (for the next steps)."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ServiceErrorsAsMessages(admin.ModelAdmin):
+    """A rule a service refuses on save (a row taken concurrently) is a message, not a 500."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as error:  # the change was rolled back with its transaction
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class RewardInline(admin.TabularInline):
@@ -76,7 +72,7 @@ class RewardInline(admin.TabularInline):
     show_change_link = True
 
 
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ServiceErrorsAsMessages):
     list_display = ("name", "public_id", "team", "is_default", "verification", "created_at")
     list_filter = ("verification", "is_default")
     search_fields = ("public_id", "name", "team__name")
@@ -102,34 +98,11 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Campaign, form: ModelForm, change: bool
     ) -> None:
-        data = form.cleaned_data
+        settings = {field: form.cleaned_data[field] for field in services.CAMPAIGN_FIELDS}
         if change:
-            services.campaign_update(
-                campaign=obj,
-                name=data["name"],
-                landing_url=data["landing_url"],
-                verification=data["verification"],
-                holding_days=data["holding_days"],
-            )
+            services.campaign_update(campaign=obj, **settings)
         else:
-            created = services.campaign_create(
-                team=data["team"],
-                name=data["name"],
-                landing_url=data["landing_url"],
-                verification=data["verification"],
-                holding_days=data["holding_days"],
-            )
-            obj.pk, obj.public_id, obj.created_at = (
-                created.pk,
-                created.public_id,
-                created.created_at,
-            )
-        # Screening settings are plain configuration, read when a referral is recorded.
-        Campaign.objects.filter(pk=obj.pk).update(
-            screening_enabled=data["screening_enabled"],
-            referrer_velocity_limit=data["referrer_velocity_limit"],
-            ip_velocity_limit=data["ip_velocity_limit"],
-        )
+            _adopt(obj, services.campaign_create(team=form.cleaned_data["team"], **settings))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
@@ -142,26 +115,39 @@ class CampaignAdmin(admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for reward_form in formset.forms:
             data = getattr(reward_form, "cleaned_data", None)
+            reward = reward_form.instance
             if not data:
                 continue
-            if data.get("DELETE") and reward_form.instance.pk:
-                formset.deleted_objects.append(reward_form.instance)
-                reward_form.instance.delete()
-            elif reward_form.instance.pk is None:
-                reward = services.reward_create(
-                    campaign=campaign,
-                    name=data["name"],
-                    referrals=data["referrals"],
-                    recurring=data["recurring"],
-                    requires_approval=data["requires_approval"],
-                )
-                formset.new_objects.append(reward)
+            if data.get("DELETE") and reward.pk:
+                services.reward_delete(reward=reward)
+                formset.deleted_objects.append(reward)
+            elif data.get("DELETE"):
+                continue
+            elif reward.pk is None:
+                fields = {field: data[field] for field in services.REWARD_FIELDS}
+                formset.new_objects.append(services.reward_create(campaign=campaign, **fields))
             elif reward_form.has_changed():
-                # Applies to unlocks from now on; grants already made stay as they are.
-                formset.changed_objects.append((reward_form.save(), reward_form.changed_data))
+                changed = {
+                    field: data[field]
+                    for field in reward_form.changed_data
+                    if field in services.REWARD_FIELDS
+                }
+                services.reward_update(reward=reward, **changed)
+                formset.changed_objects.append((reward, reward_form.changed_data))
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
-        return obj is None or not obj.is_default
+        # A team's default campaign is kept (every new subscriber joins it); a bulk delete
+        # that selects one is refused as a whole (and campaign_delete refuses it too).
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        services.campaign_delete(campaign=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset.order_by("pk"):
+            services.campaign_delete(campaign=campaign)
 
 
 class RewardAdminForm(forms.ModelForm):
@@ -175,8 +161,17 @@ class RewardAdminForm(forms.ModelForm):
         model = Reward
         fields = ("name", "referrals", "recurring", "requires_approval")
 
+    def clean_add_coupon_codes(self) -> list[str]:
+        codes = [c.strip() for c in self.cleaned_data["add_coupon_codes"].splitlines()]
+        codes = [c for c in codes if c]
+        if len(codes) > MAX_COUPON_CODES:
+            raise forms.ValidationError(COUPON_CODES_TOO_MANY_AT_ONCE)
+        if any(len(c) > MAX_COUPON_CODE_CHARS for c in codes):
+            raise forms.ValidationError(COUPON_CODE_TOO_LONG)
+        return codes
 
-class RewardAdmin(admin.ModelAdmin):
+
+class RewardAdmin(ServiceErrorsAsMessages):
     form = RewardAdminForm
     list_display = ("name", "campaign", "referrals", "recurring", "requires_approval", "coupons")
     list_select_related = ("campaign",)
@@ -201,19 +196,25 @@ class RewardAdmin(admin.ModelAdmin):
         return False  # rewards are added on their campaign
 
     def save_model(self, request: HttpRequest, obj: Reward, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        codes = form.cleaned_data.get("add_coupon_codes", "").splitlines()
-        codes = [c.strip() for c in codes if c.strip()]
-        existing = set(
-            RewardCoupon.objects.filter(reward=obj, code__in=codes).values_list("code", flat=True)
-        )
-        RewardCoupon.objects.bulk_create(
-            [RewardCoupon(reward=obj, code=c) for c in dict.fromkeys(codes) if c not in existing]
-        )
+        changed = {
+            f: form.cleaned_data[f] for f in form.changed_data if f in services.REWARD_FIELDS
+        }
+        services.reward_update(reward=obj, **changed)
+        codes = form.cleaned_data.get("add_coupon_codes", [])
+        if codes:
+            added = services.reward_coupons_add(reward=obj, codes=codes)
+            self.message_user(request, COUPONS_ADDED.format(count=added), messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: Reward) -> None:
+        services.reward_delete(reward=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Reward]) -> None:
+        for reward in queryset.order_by("pk"):
+            services.reward_delete(reward=reward)
 
 
 class ReferralAdmin(admin.ModelAdmin):
-    """The review queue: filter on flagged + pending, then approve or reject in bulk."""
+    """Every referral; approve or reject pending ones in bulk (the queue: ReferralReview)."""
 
     list_display = (
         "referred",
@@ -224,7 +225,7 @@ class ReferralAdmin(admin.ModelAdmin):
         "reasons",
         "created_at",
     )
-    list_filter = ("status", "flagged", "campaign__verification")
+    list_filter = ["status", "flagged", "campaign__verification"]
     list_select_related = ("referred", "referrer", "campaign")
     search_fields = ("referred__email_normalized", "referrer__email_normalized")
     raw_id_fields = ("referred", "referrer", "campaign", "team")
@@ -238,6 +239,8 @@ class ReferralAdmin(admin.ModelAdmin):
         "signals",
         "ip_address",
         "verify_after",
+        "approved_at",
+        "approved_by",
         "decided_at",
         "decided_by",
         "created_at",
@@ -256,33 +259,36 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Referral | None = None) -> bool:
         return False
 
-    @admin.action(description="Approve (verify) the selected referrals")
+    @admin.action(
+        description="Approve the selected referrals (verified once their subscriber confirms)",
+        permissions=("change",),
+    )
     def approve_referrals(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
         staff = _staff(request)
-        _run_action(
+        run_bulk_action(
             self,
             request,
             queryset,
-            "Approved",
-            lambda r: services.referral_approve(referral=r, decided_by=staff),
+            verb="Approved",
+            call=lambda r: services.referral_approve(referral=r, decided_by=staff),
         )
 
-    @admin.action(description="Reject the selected referrals")
+    @admin.action(description="Reject the selected referrals", permissions=("change",))
     def reject_referrals(self, request: HttpRequest, queryset: QuerySet[Referral]) -> None:
         staff = _staff(request)
-        _run_action(
+        run_bulk_action(
             self,
             request,
             queryset,
-            "Rejected",
-            lambda r: services.referral_reject(referral=r, decided_by=staff),
+            verb="Rejected",
+            call=lambda r: services.referral_reject(referral=r, decided_by=staff),
         )
 
 
 class ReferralReviewAdmin(ReferralAdmin):
     """Only what waits for a decision: flagged and pending, oldest first."""
 
-    list_filter = ("campaign__verification",)
+    list_filter = ["campaign__verification"]
     ordering = ("created_at", "id")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
@@ -316,56 +322,76 @@ class RewardGrantAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: RewardGrant | None = None) -> bool:
         return False
 
-    @admin.action(description="Approve the selected rewards (unlock, hand out a coupon)")
+    @admin.action(
+        description="Approve the selected rewards (unlock, hand out a coupon)",
+        permissions=("change",),
+    )
     def approve_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
-        _run_action(
+        run_bulk_action(
             self,
             request,
             queryset,
-            "Approved",
-            lambda g: services.grant_approve(grant=g, decided_by=staff),
+            verb="Approved",
+            call=lambda g: services.grant_approve(grant=g, decided_by=staff),
         )
 
-    @admin.action(description="Refuse the selected rewards waiting for approval")
+    @admin.action(
+        description="Refuse the selected rewards waiting for approval", permissions=("change",)
+    )
     def reject_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
-        _run_action(
+        run_bulk_action(
             self,
             request,
             queryset,
-            "Refused",
-            lambda g: services.grant_reject(grant=g, decided_by=staff),
+            verb="Refused",
+            call=lambda g: services.grant_reject(grant=g, decided_by=staff),
         )
 
-    @admin.action(description="Mark the selected rewards as redeemed")
+    @admin.action(description="Mark the selected rewards as redeemed", permissions=("change",))
     def redeem_grants(self, request: HttpRequest, queryset: QuerySet[RewardGrant]) -> None:
         staff = _staff(request)
-        _run_action(
+        run_bulk_action(
             self,
             request,
             queryset,
-            "Redeemed",
-            lambda g: services.grant_redeem(grant=g, decided_by=staff),
+            verb="Redeemed",
+            call=lambda g: services.grant_redeem(grant=g, decided_by=staff),
         )
 
 
-class BlocklistEntryAdmin(admin.ModelAdmin):
+class BlocklistEntryAdmin(ServiceErrorsAsMessages):
     list_display = ("pattern", "kind", "team", "note", "created_at")
     list_filter = ("kind",)
     search_fields = ("pattern", "team__name")
     raw_id_fields = ("team",)
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: BlocklistEntry | None = None
+    ) -> tuple[str, ...]:
+        return ("team",) if obj else ()
+
     def save_model(
         self, request: HttpRequest, obj: BlocklistEntry, form: ModelForm, change: bool
     ) -> None:
+        data = form.cleaned_data
         if change:
-            super().save_model(request, obj, form, change)
+            services.blocklist_entry_update(
+                entry=obj, kind=data["kind"], pattern=data["pattern"], note=data["note"]
+            )
             return
         entry = services.blocklist_entry_create(
-            team=obj.team, kind=obj.kind, pattern=obj.pattern, note=obj.note
+            team=data["team"], kind=data["kind"], pattern=data["pattern"], note=data["note"]
         )
-        obj.pk = entry.pk
+        _adopt(obj, entry)
+
+    def delete_model(self, request: HttpRequest, obj: BlocklistEntry) -> None:
+        services.blocklist_entry_delete(entry=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BlocklistEntry]) -> None:
+        for entry in queryset.order_by("pk"):
+            services.blocklist_entry_delete(entry=entry)
 
 
 admin.site.register(Campaign, CampaignAdmin)

@@ -1,4 +1,4 @@
-"""Referrals: campaigns, rewards, memberships, partner programs and payouts."""
+"""Referrals: campaigns, rewards, memberships, screening and referral attribution."""
 
 from __future__ import annotations
 
@@ -10,3 +10,8 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from referrals import receivers  # noqa: F401  (connects the receivers)
+        from referrals.serializers import referral_programs
+        from subscribers.expansions import expansion_register
+
+        # `expand=campaigns` on the subscriber endpoints: each subscriber's campaigns.
+        expansion_register(name="campaigns", key="referral_programs", render=referral_programs)

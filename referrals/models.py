@@ -160,6 +160,11 @@ class Referral(models.Model):
     ip_address = models.CharField(max_length=64, null=True, blank=True)
     # Holding-period campaigns verify at this time if the referred is still subscribed.
     verify_after = models.DateTimeField(null=True, blank=True)
+    # Staff approval clears the flag (the signals stay, as the record of why it was held);
+    # the referral is then verified as its campaign's policy says, once the referred
+    # subscriber is confirmed.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True, default="")
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,9 @@
-"""How the referrals app reacts to what the rooms below it announce (connected in ready())."""
+"""How the referrals app reacts to what the rooms below it announce (connected in ready()).
+
+Each receiver runs inside the announcing service's transaction: the subscriber-level side
+of a referral first (`attribution`), then its side in each campaign (`referrals`), in the
+lock order documented in `referrals/services/referrals.py`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,67 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from referrals.services import team_setup_referrals
+from referrals.services import (
+    attribution_subscriber_created,
+    attribution_subscriber_deleted,
+    attribution_subscriber_rejected,
+    referral_subscriber_confirmed,
+    referral_subscriber_created,
+    referral_subscriber_deleted,
+    referral_subscriber_rejected,
+    subscriber_sync_record,
+    team_setup_referrals,
+)
 from sparkloop.models import Team
 from sparkloop.signals import team_created
+from subscribers.models import Subscriber
+from subscribers.signals import (
+    subscriber_changed,
+    subscriber_confirmed,
+    subscriber_created,
+    subscriber_deleted,
+    subscriber_rejected,
+)
 
 
 @receiver(team_created, dispatch_uid="referrals.team_created")
 def on_team_created(sender: type[Team], *, team: Team, **kwargs: Any) -> None:
     team_setup_referrals(team=team)
+
+
+@receiver(subscriber_created, dispatch_uid="referrals.subscriber_created")
+def on_subscriber_created(
+    sender: type[Subscriber], *, subscriber: Subscriber, referrer: Subscriber | None, **kwargs: Any
+) -> None:
+    attribution_subscriber_created(subscriber=subscriber, referrer=referrer)
+    referral_subscriber_created(subscriber=subscriber, referrer=referrer)
+
+
+@receiver(subscriber_confirmed, dispatch_uid="referrals.subscriber_confirmed")
+def on_subscriber_confirmed(
+    sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
+) -> None:
+    referral_subscriber_confirmed(subscriber=subscriber)
+
+
+@receiver(subscriber_rejected, dispatch_uid="referrals.subscriber_rejected")
+def on_subscriber_rejected(
+    sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
+) -> None:
+    attribution_subscriber_rejected(subscriber=subscriber)
+    referral_subscriber_rejected(subscriber=subscriber)
+
+
+@receiver(subscriber_deleted, dispatch_uid="referrals.subscriber_deleted")
+def on_subscriber_deleted(
+    sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
+) -> None:
+    attribution_subscriber_deleted(subscriber=subscriber)
+    referral_subscriber_deleted(subscriber=subscriber)
+
+
+@receiver(subscriber_changed, dispatch_uid="referrals.subscriber_changed")
+def on_subscriber_changed(
+    sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
+) -> None:
+    subscriber_sync_record(subscriber=subscriber)

@@ -50,7 +50,7 @@ def _domain_is_disposable(domain: str) -> bool:
 
 def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
     _local, domain = _split(referred.email)
-    values = {
+    values: dict[str, str] = {
         BlocklistEntry.Kind.EMAIL: referred.email.lower(),
         BlocklistEntry.Kind.DOMAIN: domain,
         BlocklistEntry.Kind.IP: referred.ip_address or "",

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from referrals.models import Campaign, CampaignMembership, Referral, RewardGrant
-from referrals.payloads import next_reward, referral_link
-from referrals.services.campaigns import counter_name
 from sparkloop.counters import counter_get
 from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
 from subscribers.models import Subscriber
-from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
+from subscribers.selectors import LIST_TYPES, SUBSCRIBER_NOT_FOUND, subscriber_lookup
+
+__all__ = ["LIST_TYPES"]  # a campaign's member lists are the subscriber list's types
 
 CAMPAIGN_NOT_FOUND = "Campaign {identifier} not found!"
 MEMBERSHIP_NOT_FOUND = "Campaign membership {identifier} not found!"
 GRANT_NOT_FOUND = "Reward {identifier} not found!"
 MEMBERSHIP_SUBSCRIBER_UNKNOWN = "{identifier} not found!"
+
+
+def counter_name(campaign_id: int, list_type: str) -> str:
+    """The team counter behind a campaign member list's total (`all`/`referrals`/`advocates`)."""
+    return f"campaign.{campaign_id}.{list_type}"
 
 
 def _storable(identifier: str) -> bool:
@@ -156,25 +160,13 @@ def grant_get(*, membership: CampaignMembership, identifier: str) -> RewardGrant
     return grant
 
 
-def program_object(campaign: Campaign, membership: CampaignMembership) -> dict[str, Any]:
-    """One entry of `referral_programs`: the subscriber's standing in a campaign."""
-    return {
-        "uuid": campaign.public_id,
-        "name": campaign.name,
-        "membership_uuid": membership.public_id,
-        "referral_link": referral_link(campaign, membership.subscriber),
-        "tot_referrals": membership.verified_referrals_count,
-        "next_reward": next_reward(membership.verified_referrals_count, campaign.rewards.all()),
-    }
-
-
-def referral_programs_for(
+def campaign_memberships_of(
     *, team: Team, subscribers: Iterable[Subscriber]
-) -> dict[int, list[dict[str, Any]]]:
-    """`expand=campaigns`: each subscriber's campaigns, keyed by subscriber pk.
+) -> dict[int, list[CampaignMembership]]:
+    """`expand=campaigns`: each subscriber's memberships (oldest campaign first), by pk.
 
-    Two queries whatever the number of subscribers: memberships with their campaigns,
-    and those campaigns' rewards.
+    Two queries whatever the number of subscribers: memberships with their campaigns, and
+    those campaigns' rewards. Each membership's `subscriber` is the instance given.
     """
     by_pk = {s.pk: s for s in subscribers}
     memberships = (
@@ -183,11 +175,11 @@ def referral_programs_for(
         .prefetch_related("campaign__rewards")
         .order_by("campaign__created_at", "campaign_id")
     )
-    programs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[int, list[CampaignMembership]] = defaultdict(list)
     for membership in memberships:
         membership.subscriber = by_pk[membership.subscriber_id]
-        programs[membership.subscriber_id].append(program_object(membership.campaign, membership))
-    return {pk: programs.get(pk, []) for pk in by_pk}
+        found[membership.subscriber_id].append(membership)
+    return {pk: found.get(pk, []) for pk in by_pk}
 
 
 def membership_subscriber_get(*, team: Team, identifier: str) -> Subscriber:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rest_framework import serializers
 
-from referrals.models import Campaign, CampaignMembership, Reward, RewardGrant
-from referrals.payloads import next_reward, referral_link
-from sparkloop.api.fields import StrictCharField, TimestampField, iso_z
-from subscribers.serializers import NO_FIELD_TO_UPDATE, SubscriberOutputSerializer
+from referrals.models import Campaign, CampaignMembership, Referral, Reward, RewardGrant
+from referrals.payloads import campaign_standing
+from referrals.selectors import campaign_memberships_of
+from sparkloop.api.fields import StrictCharField, TimestampField
+from sparkloop.models import Team
+from subscribers.expansions import expansions_apply
+from subscribers.models import Subscriber
+from subscribers.serializers import (
+    NO_FIELD_TO_UPDATE,
+    SubscriberOutputSerializer,
+    subscriber_objects,
+)
 
 NAME_REQUIRED = "You have to provide a name"
 SUBSCRIBER_UUID_REQUIRED = "Subscriber uuid or email blank!"
@@ -21,7 +31,32 @@ VERIFICATION_INVALID = "Verification must be one of on_confirmation, holding_per
 LIMIT_INVALID = "Limit must be an integer between 1 and 100"
 SHIPPING_DETAILS_INVALID = "Shipping details must be an object"
 
-_optional_text = {"required": False, "allow_null": True, "allow_blank": True}
+# Bounds of what one request may ask for: a list is refused by its length before any of its
+# items is looked at, so a huge body costs no more than a small one (issue: 10,000 rewards
+# took 9.6 s to create). bench/README.md has the time of the largest campaign allowed.
+MAX_REWARDS = 100
+MAX_COUPON_CODES = 10_000
+MAX_SHIPPING_DETAILS_CHARS = 10_000
+REWARDS_TOO_MANY = f"A campaign can have at most {MAX_REWARDS} rewards"
+COUPON_CODES_INVALID = "The coupon codes of each of the rewards must be a list of strings"
+COUPON_CODE_TOO_LONG = "The coupon codes of each of the rewards have at most 255 characters"
+COUPON_CODES_TOO_MANY = (
+    f"A campaign is created with at most {MAX_COUPON_CODES} coupon codes in all its rewards"
+)
+SHIPPING_DETAILS_TOO_LARGE = (
+    f"Shipping details must be at most {MAX_SHIPPING_DETAILS_CHARS} characters as JSON"
+)
+
+_optional_text: dict[str, Any] = {"required": False, "allow_null": True, "allow_blank": True}
+
+
+class BoundedListField(serializers.ListField):
+    """A ListField that refuses a list over `max_length` before validating any item."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
 
 
 class RewardInputSerializer(serializers.Serializer):
@@ -43,8 +78,15 @@ class RewardInputSerializer(serializers.Serializer):
     )
     recurring = serializers.BooleanField(required=False, default=False)
     requires_approval = serializers.BooleanField(required=False, default=False)
-    coupon_codes = serializers.ListField(
-        child=StrictCharField(max_length=255), required=False, default=list
+    coupon_codes = BoundedListField(
+        child=StrictCharField(
+            max_length=255,
+            error_messages={"invalid": COUPON_CODES_INVALID, "max_length": COUPON_CODE_TOO_LONG},
+        ),
+        max_length=MAX_COUPON_CODES,
+        required=False,
+        default=list,
+        error_messages={"not_a_list": COUPON_CODES_INVALID, "max_length": COUPON_CODES_TOO_MANY},
     )
 
 
@@ -65,14 +107,17 @@ class CampaignCreateInputSerializer(_CampaignFieldsSerializer):
         max_length=255,
         error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED, "blank": NAME_REQUIRED},
     )
-    rewards = RewardInputSerializer(
+    rewards = RewardInputSerializer(  # type: ignore[call-arg]  # many=True takes max_length
         many=True,
         required=False,
         default=list,
-        error_messages={"not_a_list": REWARDS_INVALID},
+        max_length=MAX_REWARDS,
+        error_messages={"not_a_list": REWARDS_INVALID, "max_length": REWARDS_TOO_MANY},
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if sum(len(r["coupon_codes"]) for r in attrs.get("rewards", ())) > MAX_COUPON_CODES:
+            raise serializers.ValidationError(COUPON_CODES_TOO_MANY)
         return {k: v for k, v in attrs.items() if v is not None}
 
 
@@ -118,6 +163,8 @@ class GrantRedeemInputSerializer(serializers.Serializer):
     def validate_shipping_details(self, value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
             raise serializers.ValidationError(SHIPPING_DETAILS_INVALID)
+        if value is not None and len(json.dumps(value)) > MAX_SHIPPING_DETAILS_CHARS:
+            raise serializers.ValidationError(SHIPPING_DETAILS_TOO_LARGE)
         return value
 
 
@@ -164,35 +211,72 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         return self.context["campaign"].public_id  # type: ignore[no-any-return]
 
 
+def program_object(membership: CampaignMembership) -> dict[str, Any]:
+    """One entry of `referral_programs`: the subscriber's standing in one of its campaigns."""
+    campaign = membership.campaign
+    return {
+        "uuid": campaign.public_id,
+        "name": campaign.name,
+        "membership_uuid": membership.public_id,
+        **campaign_standing(campaign, membership.subscriber, membership),
+    }
+
+
+def referral_programs(
+    team: Team, subscribers: Sequence[Subscriber]
+) -> dict[int, list[dict[str, Any]]]:
+    """`expand=campaigns` of the subscriber endpoints (registered in ReferralsConfig.ready)."""
+    found = campaign_memberships_of(team=team, subscribers=subscribers)
+    return {pk: [program_object(m) for m in memberships] for pk, memberships in found.items()}
+
+
 def member_objects(
-    campaign: Campaign, memberships: list[CampaignMembership]
+    campaign: Campaign,
+    memberships: Sequence[CampaignMembership],
+    *,
+    team: Team,
+    expand: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Campaign subscriber objects: the subscriber object with its standing in `campaign`."""
-    data = SubscriberOutputSerializer([m.subscriber for m in memberships], many=True).data
-    rewards = list(campaign.rewards.all())
-    out = []
-    for item, membership in zip(data, memberships, strict=True):
-        count = membership.verified_referrals_count
-        item["referral_link"] = referral_link(campaign, membership.subscriber)
-        item["tot_referrals"] = count
-        item["next_reward"] = next_reward(count, rewards)
-        out.append(dict(item))
-    return out
+    subscribers = [m.subscriber for m in memberships]
+    items = [dict(item) for item in SubscriberOutputSerializer(subscribers, many=True).data]
+    for item, membership in zip(items, memberships, strict=True):
+        item.update(campaign_standing(campaign, membership.subscriber, membership))
+    return expansions_apply(items, subscribers, team=team, names=expand)
 
 
-def leaderboard_objects(memberships: list[CampaignMembership]) -> list[dict[str, Any]]:
-    return [
-        {
-            "rank": rank,
-            "uuid": m.subscriber.public_id,
-            "email": m.subscriber.email,
-            "name": m.subscriber.name,
-            "ref_code": m.subscriber.ref_code,
-            "tot_referrals": m.verified_referrals_count,
-            "reached_at": iso_z(m.score_reached_at),
-        }
-        for rank, m in enumerate(memberships, start=1)
-    ]
+def referral_objects(
+    referrals: Sequence[Referral], *, team: Team, expand: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The subscribers a member referred, each with the status of its referral there."""
+    items = subscriber_objects([r.referred for r in referrals], team=team, expand=expand)
+    for item, referral in zip(items, referrals, strict=True):
+        item["referral_status"] = referral.status
+    return items
+
+
+class LeaderboardEntryOutputSerializer(serializers.Serializer):
+    """A ranked member: verified referrals in the campaign, and when it reached that score."""
+
+    # `rank` is the position in the list rendered, from the context's `ranks` (by pk).
+    rank = serializers.SerializerMethodField()
+    uuid = serializers.CharField(source="subscriber.public_id", read_only=True)
+    email = serializers.CharField(source="subscriber.email", read_only=True)
+    name = serializers.CharField(source="subscriber.name", read_only=True, allow_null=True)
+    ref_code = serializers.CharField(source="subscriber.ref_code", read_only=True)
+    tot_referrals = serializers.IntegerField(source="verified_referrals_count", read_only=True)
+    reached_at = TimestampField(source="score_reached_at", read_only=True, allow_null=True)
+
+    def get_rank(self, membership: CampaignMembership) -> int:
+        return self.context["ranks"][membership.pk]  # type: ignore[no-any-return]
+
+
+def leaderboard_objects(memberships: Sequence[CampaignMembership]) -> list[dict[str, Any]]:
+    """The leaderboard, best first: ranks are positions in `memberships`."""
+    ranks = {m.pk: rank for rank, m in enumerate(memberships, start=1)}
+    return list(
+        LeaderboardEntryOutputSerializer(memberships, many=True, context={"ranks": ranks}).data
+    )
 
 
 class GrantOutputSerializer(serializers.ModelSerializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import re_path
 
+from referrals import openapi  # noqa: F401 (describes the viewsets in the schema)
 from referrals.views import CampaignMembershipViewSet, CampaignSubscriberViewSet, CampaignViewSet
 from sparkloop.api.routers import OptionalSlashRouter
 

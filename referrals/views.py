@@ -19,11 +19,12 @@ from referrals.serializers import (
     MembershipOutputSerializer,
     leaderboard_objects,
     member_objects,
+    referral_objects,
 )
 from sparkloop.api.pagination import paginate
 from sparkloop.api.views import TeamViewSet
+from subscribers.expansions import expansion_names
 from subscribers.serializers import SubscriberListInputSerializer
-from subscribers.views import render_subscribers
 
 
 def _campaign_body(campaign: Campaign) -> dict[str, object]:
@@ -100,12 +101,8 @@ class CampaignSubscriberViewSet(TeamViewSet):
     def _render(
         self, request: Request, campaign: Campaign, memberships: list[CampaignMembership]
     ) -> list[dict[str, object]]:
-        items = member_objects(campaign, memberships)
-        expanded = render_subscribers(request, self.team, [m.subscriber for m in memberships])
-        for item, extra in zip(items, expanded, strict=True):
-            if "referral_programs" in extra:
-                item["referral_programs"] = extra["referral_programs"]
-        return items
+        expand = expansion_names(request.query_params.get("expand"))
+        return member_objects(campaign, memberships, team=self.team, expand=expand)
 
     def list(self, request: Request, campaign_pk: str) -> Response:
         campaign = selectors.campaign_get(team=self.team, identifier=campaign_pk)
@@ -134,10 +131,9 @@ class CampaignSubscriberViewSet(TeamViewSet):
     def referrals(self, request: Request, campaign_pk: str, pk: str) -> Response:
         _, membership = self._member(campaign_pk, pk)
         page = paginate(request, selectors.campaign_referral_list(membership=membership))
-        items = render_subscribers(request, self.team, [r.referred for r in page.items])
-        for item, referral in zip(items, page.items, strict=True):
-            item["referral_status"] = referral.status
-        return Response({"subscribers": items, "meta": page.meta("referrals")})
+        expand = expansion_names(request.query_params.get("expand"))
+        items = referral_objects(page.items, team=self.team, expand=expand)
+        return Response({"referrals": items, "meta": page.meta("referrals")})
 
     @action(detail=True, methods=["get"])
     def rewards(self, request: Request, campaign_pk: str, pk: str) -> Response:

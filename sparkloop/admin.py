@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum
@@ -13,8 +15,10 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
-from sparkloop.admin_actions import run_bulk_action
+from sparkloop.admin_actions import action_with_permissions, run_bulk_action
 from sparkloop.counters import counter_get
 from sparkloop.models import ApiKey, Team, TeamCounter, TeamMembership
 from sparkloop.services import api_key_create, api_key_revoke, team_create
@@ -81,6 +85,34 @@ class ApiKeyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Team | None = None) -> bool:
         return False
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    """django-celery-beat's own, with its actions (enable, disable, toggle, run now) offered
+    only to staff who may change periodic tasks, not to every staff user who can see them."""
+
+    actions = tuple(
+        action_with_permissions(getattr(beat_admin.PeriodicTaskAdmin, name), "change")
+        for name in beat_admin.PeriodicTaskAdmin.actions
+    )
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """django-axes' own, its clean-up of expired attempts offered only to staff who may delete
+    them (unlocking an address or account is deleting its attempts)."""
+
+    actions = tuple(
+        action_with_permissions(getattr(axes_admin.AccessAttemptAdmin, name), "delete")
+        for name in axes_admin.AccessAttemptAdmin.actions
+    )
 
 
 @admin.register(Team)

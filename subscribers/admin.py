@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -14,14 +14,15 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from sparkloop.admin import CappedCountPaginator
+from sparkloop.admin_actions import run_bulk_action
 from sparkloop.counters import counter_get
-from sparkloop.exceptions import ServiceError
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team, TeamCounter
 from subscribers.models import Subscriber, SubscriberEvent
 from subscribers.selectors import COUNTER_SUBSCRIBERS
 from subscribers.services import (
-    EMAIL_TAKEN,
     subscriber_delete,
+    subscriber_email_check,
     subscriber_reject,
     subscriber_unsubscribe,
     subscriber_update,
@@ -31,13 +32,7 @@ from subscribers.services import (
 KNOWN_ORIGINS = (Subscriber.ORIGIN_API, "signup", "sparkloop-upscribe", "api")
 # How many teams the team filter lists; more are reached from a team's "Subscribers" link.
 TEAM_FILTER_LIMIT = 30
-# An action runs one service transaction per row inside one web request; past this, a shell.
-ACTION_LIMIT = 1000
 
-TOO_MANY_SELECTED = "Select at most {limit} subscribers for this action (you selected more)."
-ACTION_DONE = "{verb} {count} subscriber(s)."
-ACTION_FAILED = "{count} subscriber(s) were left unchanged: {errors}"
-EMAIL_REQUIRED = "Email is required"
 BAD_TEAM = "The team filter takes a team id"
 
 _MAX_CHAR = "\U0010ffff"  # sorts after every character: prefix <= s < prefix + _MAX_CHAR
@@ -66,7 +61,11 @@ def subscriber_search_q(term: str) -> Q:
 
 
 def _filter_params(request: HttpRequest) -> dict[str, str]:
-    return {k: v for k, v in request.GET.items() if k not in _NOT_FILTERS and v != ""}
+    return {
+        k: v
+        for k, v in request.GET.items()
+        if k not in _NOT_FILTERS and isinstance(v, str) and v != ""
+    }
 
 
 def _team_param(request: HttpRequest) -> int | None:
@@ -118,17 +117,13 @@ class SubscriberChangeForm(forms.ModelForm):
         fields = ("email", "name")
 
     def clean_email(self) -> str:
-        email = (self.cleaned_data.get("email") or "").strip()
-        if not email:
-            raise forms.ValidationError(EMAIL_REQUIRED)
-        taken = (
-            Subscriber.objects.filter(team_id=self.instance.team_id, email_normalized=email.lower())
-            .exclude(pk=self.instance.pk)
-            .exists()
-        )
-        if taken:
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
+        # The update service's own rules, with its own words (the API answers the same).
+        try:
+            return subscriber_email_check(
+                team=self.instance.team, email=self.cleaned_data["email"], exclude=self.instance
+            )
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
 
 
 @admin.register(Subscriber)
@@ -286,11 +281,13 @@ class SubscriberAdmin(admin.ModelAdmin):
         return deleted, model_count, set(), protected
 
     def delete_model(self, request: HttpRequest, obj: Subscriber) -> None:
-        subscriber_delete(subscriber=obj)
+        with contextlib.suppress(NotFound):  # erased meanwhile: what staff asked for
+            subscriber_delete(subscriber=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         for subscriber in queryset.order_by("pk").iterator():
-            subscriber_delete(subscriber=subscriber)
+            with contextlib.suppress(NotFound):
+                subscriber_delete(subscriber=subscriber)
 
     def changeform_view(
         self,
@@ -306,39 +303,25 @@ class SubscriberAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Subscriber],
-        service: Callable[..., Subscriber],
-        verb: str,
-    ) -> None:
-        if queryset[: ACTION_LIMIT + 1].count() > ACTION_LIMIT:
-            self.message_user(request, TOO_MANY_SELECTED.format(limit=ACTION_LIMIT), messages.ERROR)
-            return
-        done, errors = 0, []
-        for subscriber in queryset.select_related("team").order_by("pk"):
-            try:
-                service(subscriber=subscriber, identifier=subscriber.email)
-            except ServiceError as error:
-                errors.append(error.message)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, ACTION_DONE.format(verb=verb, count=done), messages.SUCCESS)
-        if errors:
-            shown = "; ".join(errors[:10]) + ("; …" if len(errors) > 10 else "")
-            self.message_user(
-                request, ACTION_FAILED.format(count=len(errors), errors=shown), messages.WARNING
-            )
-
-    @admin.action(description="Unsubscribe")
+    @admin.action(description="Unsubscribe", permissions=("change",))
     def unsubscribe(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        self._apply(request, queryset, subscriber_unsubscribe, "Unsubscribed")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Unsubscribed",
+            call=lambda s: subscriber_unsubscribe(subscriber=s, identifier=s.email),
+        )
 
-    @admin.action(description="Reject pending referral")
+    @admin.action(description="Reject pending referral", permissions=("change",))
     def reject_referral(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        self._apply(request, queryset, subscriber_reject, "Rejected the referral of")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            verb="Rejected the pending referral of",
+            call=lambda s: subscriber_reject(subscriber=s, identifier=s.email),
+        )
 
 
 @admin.register(SubscriberEvent)

@@ -114,10 +114,6 @@ class Subscriber(models.Model):
     def __str__(self) -> str:
         return self.email
 
-    @property
-    def is_advocate(self) -> bool:
-        return self.referrals_count > 0
-
 
 class SubscriberEvent(models.Model):
     """A value event (a purchase, a conversion) recorded for a subscriber."""

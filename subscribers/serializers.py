@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,17 +10,16 @@ from django.core.validators import validate_email
 from rest_framework import serializers
 
 from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars
+from sparkloop.models import Team
+from subscribers.expansions import expansions_apply
 from subscribers.models import Subscriber, SubscriberEvent
+from subscribers.services import EMAIL_INVALID, EMAIL_REQUIRED, INVALID_STATUS
 
-EMAIL_REQUIRED = "You have to provide at least an email"
-EMAIL_INVALID = "Email is invalid"
 NO_FIELD_TO_UPDATE = "You have to update at least 1 field."
-INVALID_STATUS = "Invalid status!"
 IDENTIFIER_BLANK = "Subscriber uuid or email blank!"
 VALUE_REQUIRED = "You have to provide a value"
 VALUE_INVALID = "Value must be a number"
 LIST_TYPE_INVALID = "Type must be one of all, referrals, advocates"
-EXPAND_INVALID = "Expand must be campaigns"
 
 
 def _optional(max_length: int, **kwargs: Any) -> StrictCharField:
@@ -167,9 +167,19 @@ class SubscriberOutputSerializer(serializers.Serializer):
         return cents_to_dollars(obj.cpa_cents)
 
 
+def subscriber_objects(
+    subscribers: Sequence[Subscriber], *, team: Team, expand: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Subscriber objects, with what `expand=` asks for (`referral_programs`): the one
+    renderer of the subscriber object for every endpoint that returns subscribers."""
+    items = [dict(item) for item in SubscriberOutputSerializer(subscribers, many=True).data]
+    return expansions_apply(items, subscribers, team=team, names=expand)
+
+
 class SubscriberEventOutputSerializer(serializers.ModelSerializer):
     uuid = serializers.CharField(source="public_id")
-    value = serializers.SerializerMethodField()
+    # Not `get_value`: that name is Field.get_value, which a nesting serializer would call.
+    value = serializers.SerializerMethodField(method_name="value_in_dollars")
     subscriber_uuid = serializers.CharField(source="subscriber.public_id")
     created_at = TimestampField()
 
@@ -177,6 +187,6 @@ class SubscriberEventOutputSerializer(serializers.ModelSerializer):
         model = SubscriberEvent
         fields = ["uuid", "value", "description", "campaign_uuid", "subscriber_uuid", "created_at"]
 
-    def get_value(self, obj: SubscriberEvent) -> float | int:
+    def value_in_dollars(self, obj: SubscriberEvent) -> float | int:
         dollars = cents_to_dollars(obj.value_cents) or 0.0
         return int(dollars) if dollars == int(dollars) else dollars

@@ -1,4 +1,8 @@
-"""Writes of subscribers: every state change runs in one transaction with its outbox events."""
+"""Writes of subscribers: every state change in one transaction, announced through signals.
+
+What a change means for referrals (attribution, counters, campaigns, `sync_subscriber`) is
+the business of the apps above, which react to `subscribers.signals` in this transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,58 +10,64 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from referrals import services as referral_services
 from sparkloop.counters import counter_add
-from sparkloop.exceptions import Conflict, InvalidState
+from sparkloop.exceptions import Conflict, InvalidState, NotFound, ServiceError
 from sparkloop.models import Team
+from sparkloop.updates import UNSET, model_update
 from subscribers.models import Subscriber, SubscriberEvent, new_ref_code
-from subscribers.selectors import COUNTER_ADVOCATES, COUNTER_REFERRED, COUNTER_SUBSCRIBERS
-from webhooks.services import event_record
+from subscribers.selectors import COUNTER_SUBSCRIBERS, SUBSCRIBER_NOT_FOUND
+from subscribers.signals import (
+    subscriber_changed,
+    subscriber_confirmed,
+    subscriber_created,
+    subscriber_deleted,
+    subscriber_rejected,
+    subscriber_unsubscribed,
+)
 
+EMAIL_REQUIRED = "You have to provide at least an email"
+EMAIL_INVALID = "Email is invalid"
 EMAIL_TAKEN = "Email has already been taken"
+INVALID_STATUS = "Invalid status!"
 ALREADY_UNSUBSCRIBED = "Subscriber {identifier} has already been unsubscribed"
 MUST_BE_PENDING = "Subscriber {identifier} must be pending"
 
-UNSET: Any = object()
 _REF_CODE_ATTEMPTS = 8
 
 
-def _sync_event(subscriber: Subscriber) -> None:
-    event_record(
-        team=subscriber.team,
-        type="sync_subscriber",
-        payload=referral_services.sync_subscriber_payload(subscriber),
-    )
+def _announce(signal: Any, subscriber: Subscriber, **kwargs: Any) -> None:
+    signal.send(sender=Subscriber, subscriber=subscriber, **kwargs)
 
 
-def _email_taken(*, team: Team, email_normalized: str, exclude_pk: int | None = None) -> bool:
-    qs = Subscriber.objects.filter(team=team, email_normalized=email_normalized)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.exists()
+def subscriber_email_check(*, team: Team, email: str, exclude: Subscriber | None = None) -> str:
+    """The email as it is stored (trimmed), if the team may have it for this subscriber.
+
+    Raises ServiceError(EMAIL_REQUIRED / EMAIL_INVALID), or Conflict(EMAIL_TAKEN) when
+    another subscriber of the team has it in any case. The create and update services run
+    it; forms call it to show the same error (a concurrent taker is still caught on write).
+    """
+    email = email.strip()
+    if not email:
+        raise ServiceError(EMAIL_REQUIRED)
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ServiceError(EMAIL_INVALID) from None
+    taken = Subscriber.objects.filter(team=team, email_normalized=email.lower())
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise Conflict(EMAIL_TAKEN)
+    return email
 
 
-def _referrer_adjust(referrer_id: int, *, team_id: int, made: int = 0, verified: int = 0) -> None:
-    """Move a referrer's maintained counters, and the team's advocate count with them."""
-    # The row lock serialises concurrent referrals of one referrer, so the 0 <-> 1
-    # transition of referrals_count (advocate or not) is seen by exactly one transaction.
-    referrer = Subscriber.objects.select_for_update().filter(pk=referrer_id).first()
-    if referrer is None:
-        return
-    before = referrer.referrals_count
-    Subscriber.objects.filter(pk=referrer_id).update(
-        referrals_count=F("referrals_count") + made,
-        verified_referrals_count=F("verified_referrals_count") + verified,
-    )
-    after = before + made
-    if before == 0 and after > 0:
-        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=1)
-    elif before > 0 and after == 0:
-        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=-1)
+def _email_taken(*, team: Team, email_normalized: str) -> bool:
+    return Subscriber.objects.filter(team=team, email_normalized=email_normalized).exists()
 
 
 @transaction.atomic
@@ -78,19 +88,18 @@ def subscriber_create(
     cpa: Decimal | None = None,
     referral_status: str | None = None,
 ) -> Subscriber:
-    """Create a subscriber, attributing it to the referrer whose `ref_code` is given.
+    """Create a subscriber, referred by the team's subscriber whose `ref_code` is given.
 
     A code that matches no subscriber of the team creates the subscriber unreferred.
     `referral_status` marks a subscriber referred from outside the team (the partner
-    network: no referrer in the team, but referred, with that status).
-    Emits `sync_subscriber` (and `new_referral` when created confirmed and referred).
+    network: no referrer in the team, but referred, with that status). Sends
+    `subscriber_created`, then `subscriber_confirmed` when created confirmed, then
+    `subscriber_changed` (the referrals app attributes the referral and writes the events).
     Raises Conflict(EMAIL_TAKEN) when the email exists in the team, in any case, also
     when a concurrent request creates it first.
     """
-    email = email.strip()
+    email = subscriber_email_check(team=team, email=email)
     email_normalized = email.lower()
-    if _email_taken(team=team, email_normalized=email_normalized):
-        raise Conflict(EMAIL_TAKEN)
     referrer = None
     if referrer_code:
         referrer = Subscriber.objects.filter(team=team, ref_code=referrer_code.strip()).first()
@@ -105,6 +114,7 @@ def subscriber_create(
         referrer=referrer,
         referrer_code=referrer.ref_code if referrer else None,
         referred=referrer is not None or referral_status is not None,
+        # The initial state; every later move of referral_status is the referrals app's.
         referral_status=(
             referral_status or (Subscriber.ReferralStatus.PENDING if referrer else None)
         ),
@@ -135,37 +145,44 @@ def subscriber_create(
         raise Conflict(EMAIL_TAKEN)
 
     counter_add(team_id=team.pk, name=COUNTER_SUBSCRIBERS, delta=1)
-    if subscriber.referred:
-        counter_add(team_id=team.pk, name=COUNTER_REFERRED, delta=1)
-    if referrer is not None:
-        _referrer_adjust(referrer.pk, team_id=team.pk, made=1)
-    # Campaign memberships, the referral in each campaign, its screening and (if created
-    # confirmed) its verification: referrals/services.
-    referral_services.referral_subscriber_created(subscriber=subscriber, referrer=referrer)
-    _sync_event(subscriber)
+    _announce(subscriber_created, subscriber, referrer=referrer)
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        _announce(subscriber_confirmed, subscriber)
+    _announce(subscriber_changed, subscriber)
     return subscriber
 
 
-def _lock(subscriber: Subscriber) -> Subscriber:
-    return (
+def _lock(subscriber: Subscriber, identifier: str | None) -> Subscriber:
+    """The subscriber's row, locked and fresh; NotFound if it was erased since it was read
+    (a concurrent DELETE), with the identifier the caller was given."""
+    locked = (
         Subscriber.objects.select_for_update(of=("self",))
         .select_related("team")
-        .get(pk=subscriber.pk)
+        .filter(pk=subscriber.pk)
+        .first()
     )
+    if locked is None:
+        shown = identifier if identifier is not None else subscriber.public_id
+        raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=shown))
+    return locked
 
 
-def _unsubscribe(subscriber: Subscriber) -> None:
-    subscriber.status = Subscriber.Status.UNSUBSCRIBED
+def _status_move(subscriber: Subscriber, status: str) -> Any:
+    """Set a new subscription status; returns the signal that announces it (None if none).
+
+    Only `confirmed` and `unsubscribed` can be moved to (a subscriber is pending once).
+    """
+    if status not in (Subscriber.Status.CONFIRMED, Subscriber.Status.UNSUBSCRIBED):
+        raise ServiceError(INVALID_STATUS)
+    if status == subscriber.status:
+        return None
+    subscriber.status = status
+    if status == Subscriber.Status.CONFIRMED:
+        subscriber.confirmed_at = subscriber.confirmed_at or timezone.now()
+        subscriber.unsubscribed_at = None
+        return subscriber_confirmed
     subscriber.unsubscribed_at = timezone.now()
-
-
-def _confirm(subscriber: Subscriber) -> None:
-    subscriber.status = Subscriber.Status.CONFIRMED
-    subscriber.confirmed_at = subscriber.confirmed_at or timezone.now()
-    subscriber.unsubscribed_at = None
-    if subscriber.referred:
-        # Verifies what the referrer's campaigns verify on confirmation (not flagged ones).
-        referral_services.referral_subscriber_confirmed(subscriber=subscriber)
+    return subscriber_unsubscribed
 
 
 @transaction.atomic
@@ -175,44 +192,56 @@ def subscriber_update(
     name: str | None = UNSET,
     email: str = UNSET,
     status: str = UNSET,
+    identifier: str | None = None,
 ) -> Subscriber:
     """Update name, email and/or status (`confirmed` or `unsubscribed`).
 
-    Confirming verifies a pending referral (`new_referral`). Emits `sync_subscriber`.
-    Raises Conflict(EMAIL_TAKEN) when the new email belongs to another subscriber.
+    A move to `confirmed` sends `subscriber_confirmed` (the referrals app verifies a pending
+    referral: `new_referral`), a move to `unsubscribed` sends `subscriber_unsubscribed`;
+    then `subscriber_changed` (`sync_subscriber`). Raises ServiceError(INVALID_STATUS) for
+    another status, the errors of
+    `subscriber_email_check` for a new email (Conflict(EMAIL_TAKEN) also when another
+    subscriber takes it concurrently), and NotFound (naming `identifier`) when the
+    subscriber was erased meanwhile.
     """
-    subscriber = _lock(subscriber)
-    if name is not UNSET:
-        subscriber.name = name
+    subscriber = _lock(subscriber, identifier)
+    data: dict[str, Any] = {"name": name}
     if email is not UNSET:
-        email = email.strip()
-        if _email_taken(
-            team=subscriber.team, email_normalized=email.lower(), exclude_pk=subscriber.pk
-        ):
-            raise Conflict(EMAIL_TAKEN)
-        subscriber.email, subscriber.email_normalized = email, email.lower()
-    if status == Subscriber.Status.CONFIRMED:
-        _confirm(subscriber)
-    elif status == Subscriber.Status.UNSUBSCRIBED and subscriber.status != status:
-        _unsubscribe(subscriber)
-    try:
-        with transaction.atomic():
-            subscriber.save()
-    except IntegrityError:
-        raise Conflict(EMAIL_TAKEN) from None
-    _sync_event(subscriber)
+        email = subscriber_email_check(team=subscriber.team, email=email, exclude=subscriber)
+        data |= {"email": email, "email_normalized": email.lower()}
+    _, changed = model_update(
+        instance=subscriber, fields=("name", "email", "email_normalized"), data=data, save=False
+    )
+    moved = None
+    if status is not UNSET:
+        moved = _status_move(subscriber, status)
+    if moved is not None:
+        changed += ["status", "confirmed_at", "unsubscribed_at"]
+    if changed:
+        try:
+            with transaction.atomic():
+                subscriber.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:
+            raise Conflict(EMAIL_TAKEN) from None
+    if moved is not None:
+        _announce(moved, subscriber)
+    _announce(subscriber_changed, subscriber)
     return subscriber
 
 
 @transaction.atomic
 def subscriber_unsubscribe(*, subscriber: Subscriber, identifier: str) -> Subscriber:
-    """Unsubscribe; raises InvalidState if already unsubscribed. Emits `sync_subscriber`."""
-    subscriber = _lock(subscriber)
+    """Unsubscribe; sends `subscriber_unsubscribed` and `subscriber_changed`.
+
+    Raises InvalidState if already unsubscribed, NotFound if erased meanwhile.
+    """
+    subscriber = _lock(subscriber, identifier)
     if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         raise InvalidState(ALREADY_UNSUBSCRIBED.format(identifier=identifier))
-    _unsubscribe(subscriber)
+    _status_move(subscriber, Subscriber.Status.UNSUBSCRIBED)
     subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
-    _sync_event(subscriber)
+    _announce(subscriber_unsubscribed, subscriber)
+    _announce(subscriber_changed, subscriber)
     return subscriber
 
 
@@ -220,42 +249,29 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, identifier: str) -> Subscr
 def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
     """Reject a pending referral: it no longer counts for its referrer.
 
-    Raises InvalidState unless the referral is pending. Emits `sync_subscriber`.
+    Sends `subscriber_rejected` (the referrals app moves `referral_status` to `rejected`
+    and corrects the counters) and `subscriber_changed`. Raises InvalidState unless the
+    referral is pending, NotFound if erased meanwhile.
     """
-    subscriber = _lock(subscriber)
+    subscriber = _lock(subscriber, identifier)
     if subscriber.referral_status != Subscriber.ReferralStatus.PENDING:
         raise InvalidState(MUST_BE_PENDING.format(identifier=identifier))
-    subscriber.referral_status = Subscriber.ReferralStatus.REJECTED
-    subscriber.save(update_fields=["referral_status", "updated_at"])
-    if subscriber.referrer_id is not None:
-        _referrer_adjust(subscriber.referrer_id, team_id=subscriber.team_id, made=-1)
-    referral_services.referral_subscriber_rejected(subscriber=subscriber)
-    _sync_event(subscriber)
+    _announce(subscriber_rejected, subscriber)
+    _announce(subscriber_changed, subscriber)
     return subscriber
 
 
 @transaction.atomic
-def subscriber_delete(*, subscriber: Subscriber) -> None:
+def subscriber_delete(*, subscriber: Subscriber, identifier: str | None = None) -> None:
     """Erase a subscriber and its events; every maintained counter is corrected.
 
-    The people it referred stay referred (`referrer_code` is kept), their referrer gone.
+    Sends `subscriber_deleted` before the row goes (the referrals app corrects what it
+    counted). The people it referred stay referred (`referrer_code` is kept), their
+    referrer gone. Raises NotFound (naming `identifier`) when it was erased already.
     """
-    subscriber = _lock(subscriber)
-    team_id = subscriber.team_id
-    counter_add(team_id=team_id, name=COUNTER_SUBSCRIBERS, delta=-1)
-    if subscriber.referred:
-        counter_add(team_id=team_id, name=COUNTER_REFERRED, delta=-1)
-    if subscriber.referrals_count > 0:
-        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=-1)
-    if subscriber.referrer_id is not None:
-        status = subscriber.referral_status
-        _referrer_adjust(
-            subscriber.referrer_id,
-            team_id=team_id,
-            made=-1 if status != Subscriber.ReferralStatus.REJECTED else 0,
-            verified=-1 if status == Subscriber.ReferralStatus.VERIFIED else 0,
-        )
-    referral_services.referral_subscriber_deleted(subscriber=subscriber)
+    subscriber = _lock(subscriber, identifier)
+    counter_add(team_id=subscriber.team_id, name=COUNTER_SUBSCRIBERS, delta=-1)
+    _announce(subscriber_deleted, subscriber)
     subscriber.delete()
 
 

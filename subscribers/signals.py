@@ -5,13 +5,20 @@ services sends one of these signals *inside its own transaction*, after the subs
 is written (for `subscriber_deleted`: before the row is deleted), and the apps above react
 with receivers connected in their `AppConfig.ready()`. A receiver that raises rolls the
 whole change back, so a state change and its consequences commit together or not at all.
+Receivers run in the order their apps are installed: `referrals` (which owns referral
+attribution: `referral_status`, the referrers' counters, `sync_subscriber`) reacts before
+`partners`.
 
 Every signal is sent with `sender=Subscriber` and `subscriber=<the locked instance>`:
 - `subscriber_created`: also `referrer` (the referring `Subscriber` of the team, or None);
 - `subscriber_confirmed`: the status moved to `confirmed` (also when created confirmed);
 - `subscriber_unsubscribed`: the status moved to `unsubscribed`;
-- `subscriber_rejected`: a pending referral was rejected (`PUT .../reject`);
-- `subscriber_deleted`: the subscriber is about to be erased.
+- `subscriber_rejected`: a pending referral was rejected (`PUT .../reject`); the referrals
+  app's receiver moves `referral_status` to `rejected` (so later receivers see it so);
+- `subscriber_deleted`: the subscriber is about to be erased;
+- `subscriber_changed`: sent last, once, by every service that created or changed a
+  subscriber (create, update, unsubscribe, reject), after the signals above: its state is
+  final for this change (the referrals app writes the `sync_subscriber` event from it).
 """
 
 from __future__ import annotations
@@ -23,3 +30,4 @@ subscriber_confirmed = Signal()
 subscriber_unsubscribed = Signal()
 subscriber_rejected = Signal()
 subscriber_deleted = Signal()
+subscriber_changed = Signal()

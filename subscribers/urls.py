@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from sparkloop.api.routers import OptionalSlashRouter
+from subscribers import openapi  # noqa: F401 (describes the viewsets in the schema)
 from subscribers.views import SubscriberViewSet
 
 router = OptionalSlashRouter()

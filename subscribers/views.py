@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.selectors import referral_programs_for
 from sparkloop.api.pagination import paginate
 from sparkloop.api.views import TeamViewSet
 from subscribers import selectors, services
+from subscribers.expansions import expansion_names
 from subscribers.models import Subscriber
 from subscribers.serializers import (
     IDENTIFIER_BLANK,
@@ -20,26 +18,18 @@ from subscribers.serializers import (
     SubscriberEventInputSerializer,
     SubscriberEventOutputSerializer,
     SubscriberListInputSerializer,
-    SubscriberOutputSerializer,
     SubscriberUpdateInputSerializer,
+    subscriber_objects,
 )
-
-
-def render_subscribers(
-    request: Request, team: Any, subscribers: list[Subscriber]
-) -> list[dict[str, Any]]:
-    """Subscriber objects, with `referral_programs` when `expand=campaigns` is asked."""
-    data = SubscriberOutputSerializer(subscribers, many=True).data
-    if "campaigns" in request.query_params.get("expand", "").split(","):
-        programs = referral_programs_for(team=team, subscribers=subscribers)
-        for item, subscriber in zip(data, subscribers, strict=True):
-            item["referral_programs"] = programs.get(subscriber.pk, [])
-    return list(data)
 
 
 class SubscriberViewSet(TeamViewSet):
     scope_resource = "subscribers"
     lookup_value_regex = "[^/]+"
+
+    def _one(self, request: Request, subscriber: Subscriber) -> dict[str, object]:
+        expand = expansion_names(request.query_params.get("expand"))
+        return {"subscriber": subscriber_objects([subscriber], team=self.team, expand=expand)[0]}
 
     def list(self, request: Request) -> Response:
         params = SubscriberListInputSerializer(data=request.query_params)
@@ -52,7 +42,11 @@ class SubscriberViewSet(TeamViewSet):
         )
         return Response(
             {
-                "subscribers": render_subscribers(request, self.team, page.items),
+                "subscribers": subscriber_objects(
+                    page.items,
+                    team=self.team,
+                    expand=expansion_names(params.validated_data["expand"]),
+                ),
                 "meta": page.meta("subscribers"),
             }
         )
@@ -61,41 +55,41 @@ class SubscriberViewSet(TeamViewSet):
         data = SubscriberCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         subscriber = services.subscriber_create(team=self.team, **data.validated_data)
-        return Response(
-            {"subscriber": render_subscribers(request, self.team, [subscriber])[0]}, status=201
-        )
+        return Response(self._one(request, subscriber), status=201)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
-        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+        return Response(self._one(request, subscriber))
 
     def update(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
         data = SubscriberUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscriber = services.subscriber_update(subscriber=subscriber, **data.validated_data)
-        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+        subscriber = services.subscriber_update(
+            subscriber=subscriber, identifier=pk, **data.validated_data
+        )
+        return Response(self._one(request, subscriber))
 
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.update(request, pk)
 
     def destroy(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
-        rendered = render_subscribers(request, self.team, [subscriber])[0]
-        services.subscriber_delete(subscriber=subscriber)
-        return Response({"subscriber": rendered})
+        rendered = self._one(request, subscriber)  # as it was: nothing is left afterwards
+        services.subscriber_delete(subscriber=subscriber, identifier=pk)
+        return Response(rendered)
 
     @action(detail=True, methods=["put", "post"])
     def unsubscribe(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
         subscriber = services.subscriber_unsubscribe(subscriber=subscriber, identifier=pk)
-        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+        return Response(self._one(request, subscriber))
 
     @action(detail=True, methods=["put", "post"])
     def reject(self, request: Request, pk: str) -> Response:
         subscriber = selectors.subscriber_get(team=self.team, identifier=pk)
         subscriber = services.subscriber_reject(subscriber=subscriber, identifier=pk)
-        return Response({"subscriber": render_subscribers(request, self.team, [subscriber])[0]})
+        return Response(self._one(request, subscriber))
 
     @action(detail=True, methods=["post"])
     def events(self, request: Request, pk: str = "") -> Response:

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from referrals.services.attribution import (
+    attribution_subscriber_created,
+    attribution_subscriber_deleted,
+    attribution_subscriber_rejected,
+    referral_status_set,
+    referrer_counts_adjust,
+    subscriber_sync_record,
+)
 from referrals.services.campaigns import (
-    ALREADY_MEMBER,
+    CAMPAIGN_FIELDS,
+    REWARD_FIELDS,
     blocklist_entry_create,
+    blocklist_entry_delete,
+    blocklist_entry_update,
     campaign_create,
     campaign_default,
+    campaign_delete,
     campaign_update,
-    membership_create,
-    membership_delete,
+    reward_coupons_add,
     reward_create,
+    reward_delete,
+    reward_update,
     team_setup_referrals,
 )
+from referrals.services.memberships import ALREADY_MEMBER, membership_create, membership_delete
 from referrals.services.referrals import (
     referral_approve,
     referral_holding_settle,
@@ -22,15 +36,22 @@ from referrals.services.referrals import (
     referral_subscriber_created,
     referral_subscriber_deleted,
     referral_subscriber_rejected,
-    sync_subscriber_payload,
 )
 from referrals.services.rewards import grant_approve, grant_redeem, grant_reject
 
 __all__ = [
     "ALREADY_MEMBER",
+    "CAMPAIGN_FIELDS",
+    "REWARD_FIELDS",
+    "attribution_subscriber_created",
+    "attribution_subscriber_deleted",
+    "attribution_subscriber_rejected",
     "blocklist_entry_create",
+    "blocklist_entry_delete",
+    "blocklist_entry_update",
     "campaign_create",
     "campaign_default",
+    "campaign_delete",
     "campaign_update",
     "grant_approve",
     "grant_redeem",
@@ -41,11 +62,16 @@ __all__ = [
     "referral_holding_settle",
     "referral_holding_sweep",
     "referral_reject",
+    "referral_status_set",
     "referral_subscriber_confirmed",
     "referral_subscriber_created",
     "referral_subscriber_deleted",
     "referral_subscriber_rejected",
+    "referrer_counts_adjust",
+    "reward_coupons_add",
     "reward_create",
-    "sync_subscriber_payload",
+    "reward_delete",
+    "reward_update",
+    "subscriber_sync_record",
     "team_setup_referrals",
 ]

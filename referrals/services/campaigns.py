@@ -1,35 +1,34 @@
-"""Campaigns, their rewards and memberships, and the per-campaign maintained counters."""
+"""Campaigns with their rewards and coupon pools, and the screening blocklist."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db import IntegrityError, models, transaction
 
-from referrals.models import (
-    BlocklistEntry,
-    Campaign,
-    CampaignMembership,
-    Referral,
-    Reward,
-    RewardCoupon,
+from referrals.models import BlocklistEntry, Campaign, Reward, RewardCoupon
+from referrals.selectors import LIST_TYPES, counter_name
+from sparkloop.exceptions import Conflict, InvalidState, NotFound
+from sparkloop.models import Team, TeamCounter
+from sparkloop.updates import UNSET, model_update
+
+M = TypeVar("M", bound=models.Model)
+
+DEFAULT_CAMPAIGN_KEPT = "The default campaign of a team can't be deleted"
+GONE = "{model} {pk} not found!"
+BLOCKLIST_ENTRY_TAKEN = "The team already blocks this {kind}"
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "landing_url",
+    "verification",
+    "holding_days",
+    "screening_enabled",
+    "referrer_velocity_limit",
+    "ip_velocity_limit",
 )
-from sparkloop.counters import counter_add
-from sparkloop.exceptions import Conflict
-from sparkloop.models import Team
-from subscribers.models import Subscriber
-
-ALREADY_MEMBER = "{identifier} has already been added to this campaign"
-
-UNSET: Any = object()
-
-
-def counter_name(campaign_id: int, list_type: str) -> str:
-    """The team counter behind a campaign member list's total (`all`/`referrals`/`advocates`)."""
-    return f"campaign.{campaign_id}.{list_type}"
+REWARD_FIELDS = ("name", "referrals", "recurring", "requires_approval")
 
 
 def campaign_default(*, team: Team) -> Campaign:
@@ -48,6 +47,35 @@ def campaign_default(*, team: Team) -> Campaign:
 def team_setup_referrals(*, team: Team) -> None:
     """What every new team starts with in the referral program (its default campaign)."""
     campaign_default(team=team)
+
+
+def _locked(instance: M) -> M:
+    """The instance's row, locked and as stored (a form may have changed the instance in
+    memory already); NotFound if it was deleted meanwhile."""
+    fresh = type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
+    if fresh is None:
+        raise NotFound(GONE.format(model=type(instance).__name__, pk=instance.pk))
+    return fresh
+
+
+def _pool(codes: Iterable[str]) -> list[str]:
+    """Coupon codes as stored: trimmed, blanks and repeats dropped, in the given order."""
+    return list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+
+
+@transaction.atomic
+def reward_coupons_add(*, reward: Reward, codes: Iterable[str]) -> int:
+    """Add codes to a reward's pool (blanks and codes already in it are skipped).
+
+    Returns how many were added. Safe against a concurrent add of the same codes.
+    """
+    pool = _pool(codes)
+    existing = set(
+        RewardCoupon.objects.filter(reward=reward, code__in=pool).values_list("code", flat=True)
+    )
+    new = [RewardCoupon(reward=reward, code=code) for code in pool if code not in existing]
+    RewardCoupon.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+    return len(new)
 
 
 @transaction.atomic
@@ -69,9 +97,36 @@ def reward_create(
         recurring=recurring,
         requires_approval=requires_approval,
     )
-    codes = list(dict.fromkeys(c.strip() for c in coupon_codes if c and c.strip()))
-    RewardCoupon.objects.bulk_create([RewardCoupon(reward=reward, code=c) for c in codes])
+    RewardCoupon.objects.bulk_create(
+        [RewardCoupon(reward=reward, code=code) for code in _pool(coupon_codes)], batch_size=5000
+    )
     return reward
+
+
+@transaction.atomic
+def reward_update(
+    *,
+    reward: Reward,
+    name: str = UNSET,
+    referrals: int = UNSET,
+    recurring: bool = UNSET,
+    requires_approval: bool = UNSET,
+) -> Reward:
+    """Change a reward; it applies to unlocks from now on (grants made stay as they are)."""
+    data = {
+        "name": name,
+        "referrals": referrals,
+        "recurring": recurring,
+        "requires_approval": requires_approval,
+    }
+    reward, _ = model_update(instance=_locked(reward), fields=REWARD_FIELDS, data=data)
+    return reward
+
+
+@transaction.atomic
+def reward_delete(*, reward: Reward) -> None:
+    """Delete a reward with its coupon pool and the grants made of it."""
+    reward.delete()
 
 
 @transaction.atomic
@@ -79,21 +134,49 @@ def campaign_create(
     *,
     team: Team,
     name: str,
-    landing_url: str = "",
+    landing_url: str | None = "",
     verification: str = Campaign.Verification.ON_CONFIRMATION,
     holding_days: int = 7,
+    screening_enabled: bool = True,
+    referrer_velocity_limit: int | None = None,
+    ip_velocity_limit: int | None = None,
     rewards: Iterable[dict[str, Any]] = (),
 ) -> Campaign:
-    """Create a (non-default) campaign with its rewards (our extension of the API)."""
+    """Create a (non-default) campaign with its rewards and their coupon pools.
+
+    Two statements for the rewards and their codes, however many (the API bounds both).
+    A velocity limit not given is the model's default.
+    """
+    limits = {
+        "referrer_velocity_limit": referrer_velocity_limit,
+        "ip_velocity_limit": ip_velocity_limit,
+    }
     campaign = Campaign.objects.create(
         team=team,
         name=name,
         landing_url=landing_url or "",
         verification=verification,
         holding_days=holding_days,
+        screening_enabled=screening_enabled,
+        **{field: value for field, value in limits.items() if value is not None},
     )
-    for reward in rewards:
-        reward_create(campaign=campaign, **reward)
+    specs = list(rewards)
+    created = Reward.objects.bulk_create(
+        Reward(
+            team_id=team.pk,
+            campaign=campaign,
+            **{field: spec[field] for field in REWARD_FIELDS if field in spec},
+        )
+        for spec in specs
+    )
+    RewardCoupon.objects.bulk_create(
+        [
+            RewardCoupon(reward=reward, code=code)
+            for reward, spec in zip(created, specs, strict=True)
+            for code in _pool(spec.get("coupon_codes", ()))
+        ],
+        batch_size=5000,
+    )
     return campaign
 
 
@@ -102,156 +185,71 @@ def campaign_update(
     *,
     campaign: Campaign,
     name: str = UNSET,
-    landing_url: str = UNSET,
+    landing_url: str | None = UNSET,
     verification: str = UNSET,
     holding_days: int = UNSET,
+    screening_enabled: bool = UNSET,
+    referrer_velocity_limit: int = UNSET,
+    ip_velocity_limit: int = UNSET,
 ) -> Campaign:
-    """Update a campaign's settings; a new verification policy applies to new referrals."""
-    fields = {
+    """Update a campaign's settings; a new verification policy or screening setting applies
+    to referrals recorded from now on. A null landing URL removes it."""
+    data = {
         "name": name,
-        "landing_url": landing_url,
+        "landing_url": "" if landing_url is None else landing_url,
         "verification": verification,
         "holding_days": holding_days,
+        "screening_enabled": screening_enabled,
+        "referrer_velocity_limit": referrer_velocity_limit,
+        "ip_velocity_limit": ip_velocity_limit,
     }
-    for field, value in fields.items():
-        if value is not UNSET:
-            setattr(campaign, field, value if value is not None else "")
-    campaign.save()
+    campaign, _ = model_update(instance=_locked(campaign), fields=CAMPAIGN_FIELDS, data=data)
     return campaign
 
 
-def membership_join(
-    *,
-    campaign: Campaign,
-    subscriber: Subscriber,
-    referred: bool = False,
-    recount: bool = False,
-    new_subscriber: bool = False,
-) -> tuple[CampaignMembership, bool]:
-    """Make `subscriber` a member of `campaign` (if not already); returns (membership, new).
-
-    With `recount`, referrals already made or received in the campaign (before an earlier
-    removal) are counted once, at join time. A `new_subscriber` (created in this
-    transaction) can't be a member yet, which saves the look-up.
-    """
-    membership = (
-        None
-        if new_subscriber
-        else CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber).first()
-    )
-    if membership is not None:
-        if referred and not membership.referred:
-            CampaignMembership.objects.filter(pk=membership.pk).update(referred=True)
-            membership.referred = True
-            counter_add(
-                team_id=campaign.team_id, name=counter_name(campaign.pk, "referrals"), delta=1
-            )
-        return membership, False
-    made = verified = 0
-    if recount:
-        counts = Referral.objects.filter(campaign=campaign, referrer=subscriber).aggregate(
-            made=Count("pk", filter=~Q(status=Referral.Status.REJECTED)),
-            verified=Count("pk", filter=Q(status=Referral.Status.VERIFIED)),
-        )
-        made, verified = counts["made"], counts["verified"]
-        referred = (
-            referred or Referral.objects.filter(campaign=campaign, referred=subscriber).exists()
-        )
-    membership = CampaignMembership(
-        team_id=campaign.team_id,
-        campaign=campaign,
-        subscriber=subscriber,
-        referred=referred,
-        referrals_count=made,
-        verified_referrals_count=verified,
-        score_reached_at=timezone.now() if verified else None,
-        subscriber_created_at=subscriber.created_at,
-    )
-    if new_subscriber:
-        membership.save(force_insert=True)
-    else:
-        try:
-            with transaction.atomic():
-                membership.save(force_insert=True)
-        except IntegrityError:  # joined concurrently
-            return CampaignMembership.objects.get(campaign=campaign, subscriber=subscriber), False
-    team_id = campaign.team_id
-    counter_add(team_id=team_id, name=counter_name(campaign.pk, "all"), delta=1)
-    if referred:
-        counter_add(team_id=team_id, name=counter_name(campaign.pk, "referrals"), delta=1)
-    if made:
-        counter_add(team_id=team_id, name=counter_name(campaign.pk, "advocates"), delta=1)
-    return membership, True
-
-
-def membership_counters_leave(membership: CampaignMembership) -> None:
-    """Take a departing membership out of its campaign's list totals."""
-    team_id, campaign_id = membership.team_id, membership.campaign_id
-    counter_add(team_id=team_id, name=counter_name(campaign_id, "all"), delta=-1)
-    if membership.referred:
-        counter_add(team_id=team_id, name=counter_name(campaign_id, "referrals"), delta=-1)
-    if membership.referrals_count > 0:
-        counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=-1)
-
-
-def membership_adjust(
-    *, campaign_id: int, subscriber_id: int, made: int = 0, verified: int = 0
-) -> CampaignMembership | None:
-    """Move a referrer's counters in one campaign, under a lock on its membership row.
-
-    The lock serialises every verification of one referrer's referrals, so that reward
-    thresholds are crossed by exactly one transaction. None if it is not a member.
-    """
-    membership = (
-        CampaignMembership.objects.select_for_update()
-        .filter(campaign_id=campaign_id, subscriber_id=subscriber_id)
-        .first()
-    )
-    if membership is None:
-        return None
-    before = membership.referrals_count
-    membership.referrals_count = max(0, before + made)
-    membership.verified_referrals_count = max(0, membership.verified_referrals_count + verified)
-    fields = ["referrals_count", "verified_referrals_count"]
-    if verified:
-        membership.score_reached_at = timezone.now()
-        fields.append("score_reached_at")
-    membership.save(update_fields=fields)
-    name = counter_name(campaign_id, "advocates")
-    if before == 0 and membership.referrals_count > 0:
-        counter_add(team_id=membership.team_id, name=name, delta=1)
-    elif before > 0 and membership.referrals_count == 0:
-        counter_add(team_id=membership.team_id, name=name, delta=-1)
-    return membership
-
-
 @transaction.atomic
-def membership_create(
-    *, campaign: Campaign, subscriber: Subscriber, identifier: str
-) -> CampaignMembership:
-    """Add a subscriber to a campaign; Conflict(ALREADY_MEMBER) if it is a member."""
-    membership, created = membership_join(campaign=campaign, subscriber=subscriber, recount=True)
-    if not created:
-        raise Conflict(ALREADY_MEMBER.format(identifier=identifier))
-    return membership
-
-
-@transaction.atomic
-def membership_delete(*, membership: CampaignMembership) -> CampaignMembership:
-    """Remove a subscriber from a campaign. Its referrals there stay recorded."""
-    locked = CampaignMembership.objects.select_for_update().filter(pk=membership.pk).first()
-    if locked is None:
-        return membership
-    membership_counters_leave(locked)
-    locked.delete()
-    return membership
+def campaign_delete(*, campaign: Campaign) -> None:
+    """Delete a campaign with its rewards, memberships, referrals and grants, and the
+    counters of its member lists. The people in it stay subscribers of the team, with
+    their team-wide referral counts. Raises InvalidState for the team's default campaign.
+    """
+    if campaign.is_default:
+        raise InvalidState(DEFAULT_CAMPAIGN_KEPT)
+    names = [counter_name(campaign.pk, list_type) for list_type in LIST_TYPES]
+    TeamCounter.objects.filter(team_id=campaign.team_id, name__in=names).delete()
+    campaign.delete()
 
 
 @transaction.atomic
 def blocklist_entry_create(
     *, team: Team, kind: str, pattern: str, note: str = ""
 ) -> BlocklistEntry:
+    """Block an email, domain or IP pattern for the team's screening (idempotent)."""
     entry, _ = BlocklistEntry.objects.get_or_create(
         team=team, kind=kind, pattern=pattern.strip().lower(), defaults={"note": note}
     )
     return entry
+
+
+@transaction.atomic
+def blocklist_entry_update(
+    *, entry: BlocklistEntry, kind: str = UNSET, pattern: str = UNSET, note: str = UNSET
+) -> BlocklistEntry:
+    """Change an entry; raises Conflict if the team already has the entry it would become."""
+    data = {
+        "kind": kind,
+        "pattern": pattern if pattern is UNSET else pattern.strip().lower(),
+        "note": note,
+    }
+    entry = _locked(entry)
+    try:
+        with transaction.atomic():
+            entry, _ = model_update(instance=entry, fields=("kind", "pattern", "note"), data=data)
+    except IntegrityError:
+        raise Conflict(BLOCKLIST_ENTRY_TAKEN.format(kind=entry.kind)) from None
+    return entry
+
+
+@transaction.atomic
+def blocklist_entry_delete(*, entry: BlocklistEntry) -> None:
+    entry.delete()

@@ -1,15 +1,16 @@
 """Referrals within campaigns: recording, screening, verification, rejection, erasure.
 
 Lock order, everywhere: the referred subscriber, then its referrer's subscriber row
-(`_referrer_adjust`), then the referrer's membership rows. The referral graph is acyclic
-(a referrer exists before the people it refers), so this order cannot deadlock.
+(`attribution.referrer_counts_adjust`), then the referrer's membership rows. The referral
+graph is acyclic (a referrer exists before the people it refers), so this order cannot
+deadlock. The subscriber-level side of a referral (its `referral_status`, the referrer's
+team-wide counters, `sync_subscriber`) is `referrals/services/attribution.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -17,83 +18,33 @@ from django.utils import timezone
 
 from referrals import screening
 from referrals.models import Campaign, CampaignMembership, Referral
-from referrals.payloads import member_webhook_object
-from referrals.services.campaigns import (
-    campaign_default,
+from referrals.payloads import new_referral_payload
+from referrals.services.attribution import referral_status_set, subscriber_sync_record
+from referrals.services.campaigns import campaign_default
+from referrals.services.memberships import (
     membership_adjust,
     membership_counters_leave,
     membership_join,
 )
 from referrals.services.rewards import rewards_unlock
-from sparkloop.exceptions import InvalidState
+from sparkloop.exceptions import InvalidState, NotFound
 from subscribers.models import Subscriber
+from webhooks.models import Event
 from webhooks.services import event_record
 
 REFERRAL_NOT_PENDING = "Referral of {email} must be pending"
+REFERRAL_NOT_FOUND = "Referral {referral.pk} not found!"
 HOLDING_UNSUBSCRIBED = "Unsubscribed before the end of the holding period"
-
-
-def _referrer_adjust(referred: Subscriber, *, made: int = 0, verified: int = 0) -> None:
-    # The team-level counters live with the subscribers app; imported here because
-    # subscribers.services itself calls into this module.
-    from subscribers.services import _referrer_adjust as adjust
-
-    if referred.referrer_id is not None:
-        adjust(referred.referrer_id, team_id=referred.team_id, made=made, verified=verified)
-
-
-def _subscriber_referral_status(referred: Subscriber, status: str) -> None:
-    """Move the subscriber-level `referral_status` (and its referrer's team counters)."""
-    before = referred.referral_status
-    if before == status:
-        return
-    referred.referral_status = status
-    Subscriber.objects.filter(pk=referred.pk).update(referral_status=status)
-    if status == Subscriber.ReferralStatus.VERIFIED:
-        _referrer_adjust(referred, verified=1)
-    elif (
-        status == Subscriber.ReferralStatus.REJECTED and before == Subscriber.ReferralStatus.PENDING
-    ):
-        _referrer_adjust(referred, made=-1)
-
-
-def sync_subscriber_payload(subscriber: Subscriber) -> dict[str, Any]:
-    """`sync_subscriber`: the subscriber counted within the team's default campaign."""
-    membership = (
-        CampaignMembership.objects.filter(subscriber_id=subscriber.pk, campaign__is_default=True)
-        .select_related("campaign")
-        .first()
-    )
-    campaign = membership.campaign if membership else campaign_default(team=subscriber.team)
-    return {
-        "campaign_id": campaign.public_id,
-        "subscriber": member_webhook_object(campaign, subscriber, membership),
-    }
-
-
-def _sync_event(subscriber: Subscriber) -> None:
-    event_record(
-        team=subscriber.team, type="sync_subscriber", payload=sync_subscriber_payload(subscriber)
-    )
 
 
 def _new_referral_event(
     campaign: Campaign, referred: Subscriber, referrer_membership: CampaignMembership | None
 ) -> None:
-    referrer = referrer_membership.subscriber if referrer_membership is not None else None
     own = CampaignMembership.objects.filter(campaign=campaign, subscriber_id=referred.pk).first()
     event_record(
         team=campaign.team,
-        type="new_referral",
-        payload={
-            "campaign_id": campaign.public_id,
-            "subscriber": member_webhook_object(campaign, referred, own),
-            "referrer": (
-                member_webhook_object(campaign, referrer, referrer_membership)
-                if referrer is not None
-                else None
-            ),
-        },
+        type=Event.Type.NEW_REFERRAL,
+        payload=new_referral_payload(campaign, referred, own, referrer_membership),
     )
 
 
@@ -106,7 +57,7 @@ def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: 
     referrals = list(referrals)
     if not referrals:
         return 0
-    _subscriber_referral_status(referred, Subscriber.ReferralStatus.VERIFIED)
+    referral_status_set(subscriber=referred, status=Subscriber.ReferralStatus.VERIFIED)
     verified = 0
     now = timezone.now()
     for referral in referrals:
@@ -132,12 +83,12 @@ def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: 
 
 
 def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
-    """Place a new subscriber in campaigns; called by `subscriber_create` in its transaction.
+    """Place a new subscriber in campaigns (on `subscriber_created`, in its transaction).
 
     Every new subscriber joins the default campaign. A referred one is referred within
     each of its referrer's campaigns (the default one if the referrer has none) and joins
-    them; each referral is screened there and, if the subscriber is created confirmed,
-    verified as that campaign's policy says.
+    them; each referral is screened there (and, when the subscriber was created confirmed,
+    verified on the `subscriber_confirmed` that follows).
     """
     team = subscriber.team
     default = campaign_default(team=team)
@@ -173,16 +124,15 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
             verify_after=now + timedelta(days=campaign.holding_days) if holding else None,
         )
         membership_adjust(campaign_id=campaign.pk, subscriber_id=referrer.pk, made=1)
-    if subscriber.status == Subscriber.Status.CONFIRMED:
-        referral_subscriber_confirmed(subscriber=subscriber)
 
 
 def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
     """The (locked) subscriber confirmed: verify what its campaigns verify on confirmation.
 
-    That is every pending, unflagged referral in an `on_confirmation` campaign, and in a
-    `holding_period` campaign whose holding period is over. A referral recorded before
-    campaigns existed is verified as the subscriber is. Sets `subscriber.referral_status`.
+    That is every pending, unflagged referral in an `on_confirmation` campaign, in a
+    `holding_period` campaign whose holding period is over, and in a `staff` campaign once
+    staff approved it. A referral recorded before campaigns existed is verified as the
+    subscriber is. Sets `subscriber.referral_status`.
     """
     if not subscriber.referred:
         return 0
@@ -194,6 +144,7 @@ def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
                 campaign__verification=Campaign.Verification.HOLDING_PERIOD,
                 verify_after__lte=timezone.now(),
             )
+            | Q(campaign__verification=Campaign.Verification.STAFF, approved_at__isnull=False)
         )
         .select_related("campaign__team", "referrer")
         .prefetch_related("campaign__rewards")
@@ -203,7 +154,7 @@ def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
         and subscriber.referral_status == Subscriber.ReferralStatus.PENDING
         and not Referral.objects.filter(referred=subscriber).exists()
     ):
-        _subscriber_referral_status(subscriber, Subscriber.ReferralStatus.VERIFIED)
+        referral_status_set(subscriber=subscriber, status=Subscriber.ReferralStatus.VERIFIED)
         return 0
     return _verify(referred=subscriber, referrals=referrals)
 
@@ -211,7 +162,7 @@ def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
 def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
     """`PUT /v2/subscribers/:id/reject` rejected the subscriber's referral: in every campaign.
 
-    The caller already moved the subscriber-level status and team counters.
+    `attribution_subscriber_rejected` moves the subscriber-level status and team counters.
     """
     pending = Referral.objects.filter(referred=subscriber, status=Referral.Status.PENDING)
     for referral in pending.order_by("pk"):
@@ -243,31 +194,62 @@ def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
 
 
 def _lock_referred(referral: Referral) -> tuple[Subscriber, Referral]:
+    """The referred subscriber (locked) and the referral, fresh; NotFound if either was
+    erased since it was read (the referred subscriber deleted by a concurrent request)."""
     referred = (
         Subscriber.objects.select_for_update(of=("self",))
         .select_related("team")
-        .get(pk=referral.referred_id)
+        .filter(pk=referral.referred_id)
+        .first()
     )
-    referral = (
+    fresh = (
         Referral.objects.select_related("campaign__team", "referrer")
         .prefetch_related("campaign__rewards")
-        .get(pk=referral.pk)
+        .filter(pk=referral.pk)
+        .first()
     )
-    return referred, referral
+    if referred is None or fresh is None:
+        raise NotFound(REFERRAL_NOT_FOUND.format(referral=referral))
+    return referred, fresh
+
+
+def _verifiable_now(referral: Referral, referred: Subscriber, now: datetime) -> bool:
+    """Whether an unflagged pending referral is due for verification, by its campaign's policy.
+
+    Never before the referred subscriber is confirmed; a holding period must be over too,
+    and a `staff` campaign's referral must have been approved.
+    """
+    if referred.status != Subscriber.Status.CONFIRMED:
+        return False
+    policy = referral.campaign.verification
+    if policy == Campaign.Verification.HOLDING_PERIOD:
+        return referral.verify_after is not None and referral.verify_after <= now
+    if policy == Campaign.Verification.STAFF:
+        return referral.approved_at is not None
+    return True
 
 
 @transaction.atomic
 def referral_approve(*, referral: Referral, decided_by: str = "") -> Referral:
-    """Staff verify a pending (typically flagged) referral now, whatever the policy.
+    """Staff approve a pending (typically flagged) referral: its screening flag is cleared.
 
-    Raises InvalidState unless it is pending. Emits `new_referral`, `reward_unlocked` for
-    the rewards it reaches, and `sync_subscriber`.
+    It is then verified as its campaign's policy says: at once if the referred subscriber
+    is confirmed (and a holding period is over), else when it confirms (or when the holding
+    sweep reaches it). In a `staff` campaign the approval is what verification waits for.
+    Raises InvalidState unless it is pending. When it verifies: emits `new_referral`,
+    `reward_unlocked` for the rewards it reaches, and `sync_subscriber`.
     """
     referred, referral = _lock_referred(referral)
     if referral.status != Referral.Status.PENDING:
         raise InvalidState(REFERRAL_NOT_PENDING.format(email=referred.email))
-    _verify(referred=referred, referrals=[referral], decided_by=decided_by)
-    _sync_event(referred)
+    now = timezone.now()
+    Referral.objects.filter(pk=referral.pk).update(
+        flagged=False, approved_at=now, approved_by=decided_by
+    )
+    referral.flagged, referral.approved_at, referral.approved_by = False, now, decided_by
+    if _verifiable_now(referral, referred, now):
+        _verify(referred=referred, referrals=[referral], decided_by=decided_by)
+        subscriber_sync_record(subscriber=referred)
     referral.refresh_from_db()
     return referral
 
@@ -280,7 +262,7 @@ def _reject(referred: Subscriber, referral: Referral, decided_by: str) -> None:
         .exists()
     )
     if not still_open and referred.referral_status == Subscriber.ReferralStatus.PENDING:
-        _subscriber_referral_status(referred, Subscriber.ReferralStatus.REJECTED)
+        referral_status_set(subscriber=referred, status=Subscriber.ReferralStatus.REJECTED)
     Referral.objects.filter(pk=referral.pk).update(
         status=Referral.Status.REJECTED, decided_at=timezone.now(), decided_by=decided_by
     )
@@ -288,7 +270,7 @@ def _reject(referred: Subscriber, referral: Referral, decided_by: str) -> None:
         membership_adjust(
             campaign_id=referral.campaign_id, subscriber_id=referral.referrer_id, made=-1
         )
-    _sync_event(referred)
+    subscriber_sync_record(subscriber=referred)
 
 
 @transaction.atomic
@@ -324,7 +306,7 @@ def referral_holding_settle(*, referral_id: int, now: datetime | None = None) ->
         return None
     if referred.status == Subscriber.Status.CONFIRMED:
         _verify(referred=referred, referrals=[referral], decided_by="holding-period")
-        _sync_event(referred)
+        subscriber_sync_record(subscriber=referred)
         return Referral.Status.VERIFIED
     if referred.status == Subscriber.Status.UNSUBSCRIBED:
         Referral.objects.filter(pk=referral.pk).update(

@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals.models import Campaign, CampaignMembership, RewardCoupon, RewardGrant
-from referrals.payloads import reward_event_payload
-from sparkloop.exceptions import InvalidState
+from referrals.payloads import reward_event_payload, reward_redeemed_payload
+from referrals.selectors import GRANT_NOT_FOUND
+from sparkloop.exceptions import InvalidState, NotFound
 from subscribers.models import Subscriber
+from webhooks.models import Event
 from webhooks.services import event_record
 
 GRANT_NOT_PENDING_APPROVAL = "Reward {grant_id} is not waiting for approval"
@@ -49,7 +51,7 @@ def _unlock(
     grant.save(update_fields=["status", "unlocked_at", "coupon_code", "decided_by"])
     event_record(
         team=grant.campaign.team,
-        type="reward_unlocked",
+        type=Event.Type.REWARD_UNLOCKED,
         payload=reward_event_payload(grant, subscriber, membership),
     )
 
@@ -99,11 +101,17 @@ def rewards_unlock(
 
 
 def _lock(grant: RewardGrant) -> RewardGrant:
-    return (
+    """The grant, locked and fresh; NotFound (the API's 404) if it was erased since it was
+    read, with its subscriber by a concurrent request."""
+    locked = (
         RewardGrant.objects.select_for_update(of=("self",))
         .select_related("campaign__team", "reward", "subscriber")
-        .get(pk=grant.pk)
+        .filter(pk=grant.pk)
+        .first()
     )
+    if locked is None:
+        raise NotFound(GRANT_NOT_FOUND.format(identifier=grant.public_id))
+    return locked
 
 
 @transaction.atomic
@@ -156,11 +164,9 @@ def grant_redeem(
     if decided_by:
         grant.decided_by = decided_by
     grant.save()
-    payload = reward_event_payload(grant, grant.subscriber, _membership(grant))
-    payload.update(
-        reward_variant_name=reward_variant_name,
-        reward_variant_sku=reward_variant_sku,
-        shipping_details=shipping_details,
+    event_record(
+        team=grant.campaign.team,
+        type=Event.Type.REWARD_REDEEMED,
+        payload=reward_redeemed_payload(grant, grant.subscriber, _membership(grant)),
     )
-    event_record(team=grant.campaign.team, type="reward_redeemed", payload=payload)
     return grant

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from oauth2_provider import admin as oauth_admin
 
-from sparkloop.admin_actions import run_bulk_action
+from sparkloop.admin_actions import action_with_permissions, run_bulk_action
 from sparkloop.oauth.models import (
     AccessToken,
     Application,
@@ -43,6 +43,7 @@ class AccessTokenAdmin(oauth_admin.AccessTokenAdmin):
     list_select_related = ("application", "team")
     raw_id_fields = ("user", "team", "source_refresh_token")
     search_fields = ("application__client_id", "application__name", "team__name")
+    actions = (action_with_permissions(oauth_admin.AccessTokenAdmin.revoke_tokens, "change"),)
 
 
 @admin.register(RefreshToken)
@@ -50,6 +51,7 @@ class RefreshTokenAdmin(oauth_admin.RefreshTokenAdmin):
     list_display = ("pk", "masked_token", "team", "application", "revoked")
     raw_id_fields = ("user", "team", "access_token")
     search_fields = ("application__client_id", "application__name", "team__name")
+    actions = (action_with_permissions(oauth_admin.RefreshTokenAdmin.revoke_tokens, "change"),)
 
 
 @admin.register(Grant)

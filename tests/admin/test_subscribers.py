@@ -11,9 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sparkloop.admin_actions import ACTION_LIMIT
 from sparkloop.counters import counter_get
 from sparkloop.models import Team
-from subscribers.admin import ACTION_LIMIT, subscriber_search_q
+from subscribers.admin import subscriber_search_q
 from subscribers.models import Subscriber, SubscriberEvent
 from subscribers.selectors import COUNTER_ADVOCATES, COUNTER_REFERRED, COUNTER_SUBSCRIBERS
 from subscribers.services import subscriber_create, subscriber_event_create
@@ -239,6 +240,17 @@ class TestChangePage:
         world["signup"].refresh_from_db()
         assert world["signup"].email == "signup@example.com"
 
+    def test_it_refuses_a_malformed_email_with_the_apis_words(
+        self, admin_client: Client, world: dict[str, Subscriber]
+    ) -> None:
+        response = admin_client.post(
+            url("change", world["signup"].pk), {"email": "not-an-address", "name": ""}
+        )
+        assert response.status_code == 200
+        assert "Email is invalid" in response.content.decode()
+        world["signup"].refresh_from_db()
+        assert world["signup"].email == "signup@example.com"
+
     def test_it_allows_an_email_taken_only_in_another_team(
         self, admin_client: Client, world: dict[str, Subscriber]
     ) -> None:
@@ -270,8 +282,8 @@ class TestActions:
         shown = self.act(admin_client, "unsubscribe", pending, gone)
 
         assert shown == [
-            "Unsubscribed 1 subscriber(s).",
-            "1 subscriber(s) were left unchanged: "
+            "Unsubscribed 1 row(s).",
+            "1 row(s) were left unchanged: "
             "Subscriber gone@example.com has already been unsubscribed",
         ]
         pending.refresh_from_db()
@@ -290,8 +302,8 @@ class TestActions:
         shown = self.act(admin_client, "reject_referral", pending, advocate)
 
         assert shown == [
-            "Rejected the referral of 1 subscriber(s).",
-            f"1 subscriber(s) were left unchanged: Subscriber {advocate.email} must be pending",
+            "Rejected the pending referral of 1 row(s).",
+            f"1 row(s) were left unchanged: Subscriber {advocate.email} must be pending",
         ]
         pending.refresh_from_db()
         advocate.refresh_from_db()
@@ -317,15 +329,23 @@ class TestActions:
         assert counters(team) == (2, 1, 0)
 
     def test_an_action_refuses_more_rows_than_its_limit(
-        self, admin_client: Client, team: Team, world: dict[str, Subscriber], monkeypatch: Any
+        self, admin_client: Client, team: Team
     ) -> None:
-        monkeypatch.setattr("subscribers.admin.ACTION_LIMIT", 2)
-        shown = self.act(
-            admin_client, "unsubscribe", world["pending"], world["signup"], world["advocate"]
+        Subscriber.objects.bulk_create(SubscriberFactory.build_batch(ACTION_LIMIT + 1, team=team))
+
+        # "Select all 1,001": the form names one row and asks for the whole filtered list.
+        response = admin_client.post(
+            url("changelist") + f"?team={team.pk}",
+            {
+                "action": "unsubscribe",
+                "select_across": "1",
+                "_selected_action": [Subscriber.objects.filter(team=team).first().pk],
+            },
+            follow=True,
         )
-        assert shown == ["Select at most 2 subscribers for this action (you selected more)."]
-        assert not Subscriber.objects.filter(status="unsubscribed").exclude(pk=world["gone"].pk)
-        assert ACTION_LIMIT == 1000
+
+        assert messages_of(response) == ["Select at most 1000 rows for this action."]
+        assert not Subscriber.objects.filter(status="unsubscribed").exists()
 
 
 class TestDelete:

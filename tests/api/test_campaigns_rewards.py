@@ -91,6 +91,20 @@ class TestRewards:
         assert response.status_code == 400
         assert response.json()["error"] == "Shipping details must be an object"
 
+    def test_it_refuses_shipping_details_over_the_size_limit(self, api_client: APIClient) -> None:
+        uuid, ref = campaign_with_member(api_client, {"name": "Shirt", "referrals": 1})
+        verified_referral(api_client, ref, "one@example.com")
+        grant = RewardGrant.objects.get()
+        path = f"/v2/campaigns/{uuid}/subscribers/{ref['uuid']}/rewards/{grant.public_id}/redeem"
+        details = {"lines": ["x" * 100] * 100}
+        response = api_client.post(path, {"shipping_details": details}, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"] == (
+            "Shipping details must be at most 10000 characters as JSON"
+        )
+        grant.refresh_from_db()
+        assert grant.status == "unlocked"
+
     def test_it_answers_404_for_an_unknown_reward(self, api_client: APIClient) -> None:
         uuid, ref = campaign_with_member(api_client, {"name": "Shirt", "referrals": 1})
         path = f"/v2/campaigns/{uuid}/subscribers/{ref['uuid']}/rewards/grant_nope/redeem"

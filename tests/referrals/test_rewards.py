@@ -16,7 +16,7 @@ from referrals.services.rewards import (
     GRANT_NOT_PENDING_APPROVAL,
     GRANT_NOT_UNLOCKED,
 )
-from sparkloop.exceptions import InvalidState
+from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.services import subscriber_create, subscriber_delete
 from tests.referrals.helpers import campaign_with_rewards, configure, confirm, refer
@@ -192,3 +192,15 @@ def test_a_coupon_is_never_handed_out_again_after_its_holder_is_erased(team: Tea
     second = member_of(campaign, team, email="ref1@example.com")
     confirm(refer(team, second, "friend1@example.com"))
     assert RewardGrant.objects.get(subscriber=second).coupon_code == "BBB"
+
+
+def test_a_reward_erased_with_its_subscriber_since_it_was_read_is_not_found(team: Team) -> None:
+    campaign = campaign_with_rewards(team, {"name": "Shirt", "referrals": 1})
+    referrer = member_of(campaign, team)
+    confirm(refer(team, referrer, "mary@example.com"))
+    stale = RewardGrant.objects.get()
+    subscriber_delete(subscriber=referrer)
+
+    with pytest.raises(NotFound) as raised:
+        grant_redeem(grant=stale)
+    assert raised.value.message == f"Reward {stale.public_id} not found!"

@@ -17,7 +17,7 @@ from referrals.services import (
 from referrals.services.referrals import REFERRAL_NOT_PENDING
 from referrals.tasks import referral_holding_sweep_task
 from sparkloop.counters import counter_get
-from sparkloop.exceptions import InvalidState
+from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.services import (
@@ -152,6 +152,63 @@ class TestReview:
         ):
             referral_approve(referral=referral)
 
+    def test_approving_an_unconfirmed_subscribers_referral_clears_the_flag_but_waits(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        referred = refer(team, referrer, "john.doe+1@example.com")  # pending, not confirmed
+        referral = referral_approve(
+            referral=Referral.objects.get(referred=referred), decided_by="staff"
+        )
+
+        assert (referral.status, referral.flagged, referral.approved_by) == (
+            "pending",
+            False,
+            "staff",
+        )
+        assert referral.approved_at is not None
+        assert codes(referral) == ["self_referral_email"]  # kept: why it was held
+        referred.refresh_from_db()
+        referrer.refresh_from_db()
+        assert referred.referral_status == "pending"
+        assert referrer.verified_referrals_count == 0
+        assert not Event.objects.filter(type="new_referral").exists()
+
+        confirm(referred)
+
+        referral.refresh_from_db()
+        referrer.refresh_from_db()
+        assert referral.status == "verified"
+        assert referrer.verified_referrals_count == 1
+        membership = CampaignMembership.objects.get(subscriber=referrer)
+        assert membership.verified_referrals_count == 1
+        assert Event.objects.filter(type="new_referral").count() == 1
+
+    def test_approval_in_a_holding_period_campaign_waits_for_the_period(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        configure(default_campaign(team), verification="holding_period", holding_days=7)
+        referred = confirm(refer(team, referrer, "john.doe+1@example.com"))
+        referral = referral_approve(referral=Referral.objects.get(referred=referred))
+        assert (referral.status, referral.flagged) == ("pending", False)
+
+        Referral.objects.update(verify_after=timezone.now() - timedelta(seconds=1))
+        assert referral_holding_sweep_task() == 1
+
+        referral.refresh_from_db()
+        assert referral.status == "verified"
+
+    def test_a_decision_on_a_referral_erased_since_it_was_read_is_not_found(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        referred = refer(team, referrer, "john.doe+1@example.com")
+        stale = Referral.objects.get(referred=referred)
+        subscriber_delete(subscriber=referred)
+
+        for decide in (referral_approve, referral_reject):
+            with pytest.raises(NotFound) as raised:
+                decide(referral=stale)
+            assert raised.value.message == f"Referral {stale.pk} not found!"
+
     def test_staff_reject_a_flagged_referral(self, team: Team, referrer: Subscriber) -> None:
         referred = refer(team, referrer, "someone@mailinator.com")
         referral = referral_reject(referral=Referral.objects.get(referred=referred))
@@ -176,6 +233,25 @@ class TestPolicies:
         referral_approve(referral=Referral.objects.get(referred=referred))
         referred.refresh_from_db()
         assert referred.referral_status == "verified"
+
+    def test_staff_policy_approval_before_confirmation_verifies_on_confirmation(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        configure(default_campaign(team), verification="staff")
+        referred = refer(team, referrer, "mary@example.com")
+        referral = referral_approve(referral=Referral.objects.get(referred=referred))
+        assert referral.status == "pending"
+
+        assert confirm(referred).referral_status == "verified"
+        referral.refresh_from_db()
+        assert referral.status == "verified"
+
+    def test_staff_policy_without_approval_stays_pending_on_confirmation(
+        self, team: Team, referrer: Subscriber
+    ) -> None:
+        configure(default_campaign(team), verification="staff")
+        referred = confirm(refer(team, referrer, "mary@example.com"))
+        assert Referral.objects.get(referred=referred).status == "pending"
 
     def test_holding_period_verifies_after_the_period_if_still_subscribed(
         self, team: Team, referrer: Subscriber

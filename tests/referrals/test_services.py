@@ -10,10 +10,12 @@ from referrals.services import (
     ALREADY_MEMBER,
     campaign_create,
     campaign_default,
+    campaign_delete,
+    campaign_update,
     membership_create,
     membership_delete,
 )
-from sparkloop.exceptions import Conflict
+from sparkloop.exceptions import Conflict, InvalidState
 from sparkloop.models import Team
 from subscribers.services import subscriber_create
 from tests.factories import SubscriberFactory
@@ -69,3 +71,19 @@ def test_a_referrer_in_no_campaign_is_placed_in_the_default_one(team: Team) -> N
 def test_the_holding_sweep_is_a_beat_job() -> None:
     job = settings.CELERY_BEAT_SCHEDULE["referrals-holding-sweep"]
     assert job["task"] == "referrals.tasks.referral_holding_sweep_task"
+
+
+def test_campaign_delete_refuses_the_default_campaign(team: Team) -> None:
+    with pytest.raises(InvalidState) as raised:
+        campaign_delete(campaign=default_campaign(team))
+    assert raised.value.message == "The default campaign of a team can't be deleted"
+    assert Campaign.objects.filter(team=team, is_default=True).exists()
+
+
+def test_campaign_update_applies_to_the_stored_row_not_a_changed_instance(team: Team) -> None:
+    campaign = campaign_create(team=team, name="Spring")
+    campaign.name = "changed in memory only"
+    updated = campaign_update(campaign=campaign, holding_days=3)
+    assert (updated.name, updated.holding_days) == ("Spring", 3)
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.holding_days) == ("Spring", 3)

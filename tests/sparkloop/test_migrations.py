@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from sparkloop.models import TeamMembership
-from tests.factories import TeamFactory
 
 BEFORE = [("sparkloop", "0001_initial"), ("oauth", "0001_initial")]
 AFTER = [("sparkloop", "0003_teammembership_content_type")]
@@ -33,7 +32,13 @@ def migrated_back(transactional_db: None) -> Iterator[None]:
 def test_moving_team_membership_to_sparkloop_keeps_its_rows_and_content_type(
     migrated_back: None,
 ) -> None:
-    team = TeamFactory(name="kept-news")
+    # The team as it was then (later migrations add columns the current model has).
+    old_team = (
+        MigrationExecutor(connection)
+        .loader.project_state(BEFORE)
+        .apps.get_model("sparkloop", "Team")
+    )
+    team = old_team.objects.create(name="kept-news")
     user = User.objects.create_user(username="kept")
     with connection.cursor() as cursor:
         cursor.execute(

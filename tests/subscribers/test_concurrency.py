@@ -17,6 +17,10 @@ from subscribers.models import Subscriber
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
+# The server's max_connections is shared with other test runs: at most this many threads
+# hold a connection at once (all released together, so the races still happen).
+CONNECTIONS = 30
+
 
 def run_concurrently(count: int, work: Callable[[int], int]) -> Counter[int]:
     """Run `work(i)` in `count` threads released together; count the returned statuses."""
@@ -90,3 +94,55 @@ def test_simultaneous_referrals_of_one_referrer_keep_its_counters_exact(team: Te
     assert counter_get(team=team, name="subscribers") == 21
     assert counter_get(team=team, name="subscribers.referred") == 20
     assert counter_get(team=team, name="subscribers.advocates") == 1
+
+
+def test_concurrent_delete_unsubscribe_and_reject_of_one_subscriber_never_answer_500(
+    team: Team,
+) -> None:
+    key = key_for(team)
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key)
+    referrer = client.post("/v2/subscribers", {"email": "ref@example.com"}, format="json").json()
+    body = {"email": "friend@example.com", "referrer_code": referrer["subscriber"]["ref_code"]}
+    uuid = client.post("/v2/subscribers", body, format="json").json()["subscriber"]["uuid"]
+    answers: list[tuple[str, int, dict]] = []
+    lock = threading.Lock()
+    slots = threading.BoundedSemaphore(CONNECTIONS)
+
+    def work(i: int) -> int:
+        kind = ("delete", "unsubscribe", "reject")[i % 3]
+        with slots:
+            client = APIClient(raise_request_exception=False)  # a 500 is an answer here
+            client.credentials(HTTP_X_API_KEY=key)
+            if kind == "delete":
+                response = client.delete(f"/v2/subscribers/{uuid}")
+            else:
+                response = client.put(f"/v2/subscribers/{uuid}/{kind}")
+            connection.close()
+        with lock:
+            answers.append((kind, response.status_code, response.json()))
+        return response.status_code
+
+    statuses = run_concurrently(90, work)
+
+    assert set(statuses) <= {200, 400, 404}, statuses
+    outcomes = Counter((kind, status) for kind, status, _ in answers)
+    assert outcomes[("delete", 200)] == 1
+    assert outcomes[("unsubscribe", 200)] <= 1
+    assert outcomes[("reject", 200)] <= 1
+    refusals = {
+        ("delete", 404): f"Subscriber {uuid} not found!",
+        ("unsubscribe", 404): f"Subscriber {uuid} not found!",
+        ("reject", 404): f"Subscriber {uuid} not found!",
+        ("unsubscribe", 400): f"Subscriber {uuid} has already been unsubscribed",
+        ("reject", 400): f"Subscriber {uuid} must be pending",
+    }
+    for kind, status, answer in answers:
+        if status != 200:
+            assert answer == {"error": refusals[kind, status]}
+    assert not Subscriber.objects.filter(public_id=uuid).exists()
+    row = Subscriber.objects.get(public_id=referrer["subscriber"]["uuid"])
+    assert (row.referrals_count, row.verified_referrals_count) == (0, 0)
+    assert counter_get(team=team, name="subscribers") == 1
+    assert counter_get(team=team, name="subscribers.referred") == 0
+    assert counter_get(team=team, name="subscribers.advocates") == 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sparkloop.counters import counter_get
-from sparkloop.exceptions import Conflict, InvalidState
+from sparkloop.exceptions import Conflict, InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.services import (
@@ -100,3 +102,25 @@ def test_subscriber_create_marks_a_subscriber_referred_from_outside_the_team(tea
     assert subscriber.referrer_id is None
     assert subscriber.referral_status == "pending"
     assert totals(team) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: subscriber_update(subscriber=s, name="Ann", identifier="ann@example.com"),
+        lambda s: subscriber_unsubscribe(subscriber=s, identifier="ann@example.com"),
+        lambda s: subscriber_reject(subscriber=s, identifier="ann@example.com"),
+        lambda s: subscriber_delete(subscriber=s, identifier="ann@example.com"),
+    ],
+    ids=["update", "unsubscribe", "reject", "delete"],
+)
+def test_a_write_to_a_subscriber_erased_since_it_was_read_raises_not_found(
+    team: Team, write: Any
+) -> None:
+    stale = subscriber_create(team=team, email="ann@example.com")
+    subscriber_delete(subscriber=Subscriber.objects.get(pk=stale.pk))
+
+    with pytest.raises(NotFound) as raised:
+        write(stale)
+    assert raised.value.message == "Subscriber ann@example.com not found!"
+    assert totals(team) == (0, 0, 0)

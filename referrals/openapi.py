@@ -1,0 +1,157 @@
+"""OpenAPI descriptions of the referral campaign operations (contract: Referral campaigns).
+
+Kept beside the views, outside them, so that the views stay parse-call-render; imported by
+`referrals/urls.py`. What every operation shares comes from `sparkloop.api.schema`; the
+subscriber object's description from `subscribers.openapi`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
+from rest_framework import serializers
+
+from referrals.serializers import (
+    CampaignCreateInputSerializer,
+    CampaignOutputSerializer,
+    CampaignUpdateInputSerializer,
+    GrantOutputSerializer,
+    GrantRedeemInputSerializer,
+    LeaderboardEntryOutputSerializer,
+    LeaderboardInputSerializer,
+    MembershipCreateInputSerializer,
+    MembershipOutputSerializer,
+)
+from referrals.views import CampaignMembershipViewSet, CampaignSubscriberViewSet, CampaignViewSet
+from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
+from subscribers.openapi import SubscriberSerializer, with_fields
+from subscribers.serializers import SubscriberListInputSerializer
+
+CAMPAIGN = envelope("CampaignResponse", campaign=CampaignOutputSerializer())
+
+# `member_objects`: the subscriber object with its standing in the campaign.
+CampaignSubscriberSerializer = with_fields(
+    SubscriberSerializer,
+    "CampaignSubscriberSerializer",
+    "A subscriber with its standing in one campaign.",
+    referral_link=serializers.CharField(
+        read_only=True, allow_null=True, help_text="`<landing_url>?rh_ref=<ref_code>`."
+    ),
+    tot_referrals=serializers.IntegerField(
+        read_only=True, help_text="Verified referrals in this campaign."
+    ),
+    next_reward=serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Referrals still needed for the next reward."
+    ),
+    rank=serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Leaderboard rank, when one subscriber is asked for (null: not ranked).",
+    ),
+)
+
+# The renderer itself describes the leaderboard's entries, under the component's old name.
+extend_schema_serializer(component_name="LeaderboardEntry")(LeaderboardEntryOutputSerializer)
+
+MEMBER_LIST = envelope(
+    "CampaignSubscriberListResponse",
+    subscribers=CampaignSubscriberSerializer(many=True),
+    meta=meta("subscribers"),
+)
+MEMBERSHIP = envelope(
+    "CampaignMembershipResponse", campaign_membership=MembershipOutputSerializer()
+)
+GRANT = envelope("RewardGrantResponse", reward=GrantOutputSerializer())
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List campaigns",
+        responses={
+            200: envelope("CampaignListResponse", campaigns=CampaignOutputSerializer(many=True))
+        },
+    ),
+    create=extend_schema(
+        summary="Create a campaign with rewards (extension)",
+        description=(
+            "At most 100 `rewards`, and at most 10,000 `coupon_codes` in all of them (more "
+            "codes are added to a reward's pool in the admin); a longer list is a 400."
+        ),
+        request=CampaignCreateInputSerializer,
+        responses={201: CAMPAIGN},
+    ),
+    retrieve=extend_schema(summary="Get a campaign", responses={200: CAMPAIGN}),
+    update=extend_schema(
+        summary="Rename a campaign",
+        request=CampaignUpdateInputSerializer,
+        responses={200: CAMPAIGN},
+    ),
+    partial_update=extend_schema(
+        summary="Rename a campaign (as PUT)",
+        request=CampaignUpdateInputSerializer,
+        responses={200: CAMPAIGN},
+    ),
+    leaderboard=extend_schema(
+        summary="The campaign's top referrers (extension)",
+        parameters=[LeaderboardInputSerializer],
+        responses={
+            200: envelope(
+                "LeaderboardResponse",
+                leaderboard=LeaderboardEntryOutputSerializer(many=True),
+            )
+        },
+    ),
+)(CampaignViewSet)
+
+extend_schema_view(
+    create=extend_schema(
+        summary="Add a subscriber to a campaign",
+        request=MembershipCreateInputSerializer,
+        responses={201: MEMBERSHIP},
+    ),
+    destroy=extend_schema(
+        summary="Remove a subscriber from a campaign", responses={200: MEMBERSHIP}
+    ),
+)(CampaignMembershipViewSet)
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List a campaign's subscribers",
+        description="Each with `referral_link`, `tot_referrals` and `next_reward`.",
+        parameters=[SubscriberListInputSerializer, PAGE, PER_PAGE],
+        responses={200: MEMBER_LIST},
+    ),
+    retrieve=extend_schema(
+        summary="Get a campaign's subscriber (with `rank`)",
+        parameters=[EXPAND],
+        responses={
+            200: envelope("CampaignSubscriberResponse", subscriber=CampaignSubscriberSerializer())
+        },
+    ),
+    referrals=extend_schema(
+        summary="The subscribers a member referred in this campaign",
+        description=(
+            "Newest first; each subscriber's `referral_status` is that of its referral in "
+            "this campaign."
+        ),
+        parameters=[EXPAND, PAGE, PER_PAGE],
+        responses={
+            200: envelope(
+                "CampaignReferralListResponse",
+                referrals=SubscriberSerializer(many=True),
+                meta=meta("referrals"),
+            )
+        },
+    ),
+    rewards=extend_schema(
+        summary="The rewards a member unlocked",
+        responses={
+            200: envelope("RewardGrantListResponse", rewards=GrantOutputSerializer(many=True))
+        },
+    ),
+)(CampaignSubscriberViewSet)
+# Routed by hand (not an @action), so decorated directly.
+extend_schema(
+    summary="Redeem an unlocked reward",
+    description="`shipping_details` is an object of at most 10,000 characters as JSON.",
+    request=GrantRedeemInputSerializer,
+    responses={200: GRANT},
+)(CampaignSubscriberViewSet.redeem)

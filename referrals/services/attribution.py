@@ -1,0 +1,120 @@
+"""Referral attribution at the subscriber level: the one owner of what a referral counts.
+
+This module alone moves a subscriber's `referral_status` after its creation, a referrer's
+maintained counters (`referrals_count`: made and not rejected; `verified_referrals_count`),
+the team-wide `subscribers.referred` and `subscribers.advocates` counters, and writes the
+`sync_subscriber` events. The subscribers app announces its changes through
+`subscribers.signals`; `referrals/receivers.py` calls these functions inside the same
+transaction. The per-campaign side of a referral is `referrals/services/referrals.py`.
+
+Lock order: see `referrals/services/referrals.py`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.utils import timezone
+
+from referrals.models import CampaignMembership
+from referrals.payloads import sync_subscriber_payload
+from referrals.services.campaigns import campaign_default
+from sparkloop.counters import counter_add
+from subscribers.models import Subscriber
+from subscribers.selectors import COUNTER_ADVOCATES, COUNTER_REFERRED
+from webhooks.models import Event
+from webhooks.services import event_record
+
+
+def referrer_counts_adjust(
+    *, referrer_id: int, team_id: int, made: int = 0, verified: int = 0
+) -> None:
+    """Move a referrer's maintained counters, and the team's advocate count with them."""
+    # The row lock serialises concurrent referrals of one referrer, so the 0 <-> 1
+    # transition of referrals_count (advocate or not) is seen by exactly one transaction.
+    referrer = Subscriber.objects.select_for_update().filter(pk=referrer_id).first()
+    if referrer is None:  # erased: nothing of it is counted any more
+        return
+    before = referrer.referrals_count
+    Subscriber.objects.filter(pk=referrer_id).update(
+        referrals_count=F("referrals_count") + made,
+        verified_referrals_count=F("verified_referrals_count") + verified,
+    )
+    after = before + made
+    if before == 0 and after > 0:
+        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=1)
+    elif before > 0 and after == 0:
+        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=-1)
+
+
+def _referrer_of(referred: Subscriber, *, made: int = 0, verified: int = 0) -> None:
+    if referred.referrer_id is not None:
+        referrer_counts_adjust(
+            referrer_id=referred.referrer_id, team_id=referred.team_id, made=made, verified=verified
+        )
+
+
+def referral_status_set(*, subscriber: Subscriber, status: str) -> None:
+    """Move the (locked) subscriber's `referral_status`, and its referrer's counters with it.
+
+    Verified: one more verified referral for the referrer. Pending to rejected: one fewer
+    referral made. The instance is updated too.
+    """
+    before = subscriber.referral_status
+    if before == status:
+        return
+    subscriber.referral_status = status
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        referral_status=status, updated_at=timezone.now()
+    )
+    if status == Subscriber.ReferralStatus.VERIFIED:
+        _referrer_of(subscriber, verified=1)
+    elif (
+        status == Subscriber.ReferralStatus.REJECTED and before == Subscriber.ReferralStatus.PENDING
+    ):
+        _referrer_of(subscriber, made=-1)
+
+
+def attribution_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
+    """A new subscriber: counted as referred, and as one more referral of its referrer."""
+    if subscriber.referred:
+        counter_add(team_id=subscriber.team_id, name=COUNTER_REFERRED, delta=1)
+    if referrer is not None:
+        referrer_counts_adjust(referrer_id=referrer.pk, team_id=subscriber.team_id, made=1)
+
+
+def attribution_subscriber_rejected(*, subscriber: Subscriber) -> None:
+    """`PUT /v2/subscribers/:id/reject`: the pending referral is rejected."""
+    referral_status_set(subscriber=subscriber, status=Subscriber.ReferralStatus.REJECTED)
+
+
+def attribution_subscriber_deleted(*, subscriber: Subscriber) -> None:
+    """Before a subscriber is erased: take it out of every count it is in."""
+    team_id = subscriber.team_id
+    if subscriber.referred:
+        counter_add(team_id=team_id, name=COUNTER_REFERRED, delta=-1)
+    if subscriber.referrals_count > 0:
+        counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=-1)
+    status = subscriber.referral_status
+    _referrer_of(
+        subscriber,
+        made=-1 if status != Subscriber.ReferralStatus.REJECTED else 0,
+        verified=-1 if status == Subscriber.ReferralStatus.VERIFIED else 0,
+    )
+
+
+def subscriber_sync_record(*, subscriber: Subscriber) -> None:
+    """Write the `sync_subscriber` event of a subscriber's current state (the only writer).
+
+    The subscriber is counted within the team's default campaign.
+    """
+    membership = (
+        CampaignMembership.objects.filter(subscriber_id=subscriber.pk, campaign__is_default=True)
+        .select_related("campaign")
+        .first()
+    )
+    campaign = membership.campaign if membership else campaign_default(team=subscriber.team)
+    event_record(
+        team=subscriber.team,
+        type=Event.Type.SYNC_SUBSCRIBER,
+        payload=sync_subscriber_payload(campaign, subscriber, membership),
+    )

@@ -1,0 +1,142 @@
+"""Campaign memberships and the per-campaign maintained counters of each member list."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from referrals.models import Campaign, CampaignMembership, Referral
+from referrals.selectors import counter_name
+from sparkloop.counters import counter_add
+from sparkloop.exceptions import Conflict
+from subscribers.models import Subscriber
+
+ALREADY_MEMBER = "{identifier} has already been added to this campaign"
+
+
+def membership_join(
+    *,
+    campaign: Campaign,
+    subscriber: Subscriber,
+    referred: bool = False,
+    recount: bool = False,
+    new_subscriber: bool = False,
+) -> tuple[CampaignMembership, bool]:
+    """Make `subscriber` a member of `campaign` (if not already); returns (membership, new).
+
+    With `recount`, referrals already made or received in the campaign (before an earlier
+    removal) are counted once, at join time. A `new_subscriber` (created in this
+    transaction) can't be a member yet, which saves the look-up.
+    """
+    membership = (
+        None
+        if new_subscriber
+        else CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber).first()
+    )
+    if membership is not None:
+        if referred and not membership.referred:
+            CampaignMembership.objects.filter(pk=membership.pk).update(referred=True)
+            membership.referred = True
+            counter_add(
+                team_id=campaign.team_id, name=counter_name(campaign.pk, "referrals"), delta=1
+            )
+        return membership, False
+    made = verified = 0
+    if recount:
+        counts = Referral.objects.filter(campaign=campaign, referrer=subscriber).aggregate(
+            made=Count("pk", filter=~Q(status=Referral.Status.REJECTED)),
+            verified=Count("pk", filter=Q(status=Referral.Status.VERIFIED)),
+        )
+        made, verified = counts["made"], counts["verified"]
+        referred = (
+            referred or Referral.objects.filter(campaign=campaign, referred=subscriber).exists()
+        )
+    membership = CampaignMembership(
+        team_id=campaign.team_id,
+        campaign=campaign,
+        subscriber=subscriber,
+        referred=referred,
+        referrals_count=made,
+        verified_referrals_count=verified,
+        score_reached_at=timezone.now() if verified else None,
+        subscriber_created_at=subscriber.created_at,
+    )
+    if new_subscriber:
+        membership.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                membership.save(force_insert=True)
+        except IntegrityError:  # joined concurrently
+            return CampaignMembership.objects.get(campaign=campaign, subscriber=subscriber), False
+    team_id = campaign.team_id
+    counter_add(team_id=team_id, name=counter_name(campaign.pk, "all"), delta=1)
+    if referred:
+        counter_add(team_id=team_id, name=counter_name(campaign.pk, "referrals"), delta=1)
+    if made:
+        counter_add(team_id=team_id, name=counter_name(campaign.pk, "advocates"), delta=1)
+    return membership, True
+
+
+def membership_counters_leave(membership: CampaignMembership) -> None:
+    """Take a departing membership out of its campaign's list totals."""
+    team_id, campaign_id = membership.team_id, membership.campaign_id
+    counter_add(team_id=team_id, name=counter_name(campaign_id, "all"), delta=-1)
+    if membership.referred:
+        counter_add(team_id=team_id, name=counter_name(campaign_id, "referrals"), delta=-1)
+    if membership.referrals_count > 0:
+        counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=-1)
+
+
+def membership_adjust(
+    *, campaign_id: int, subscriber_id: int, made: int = 0, verified: int = 0
+) -> CampaignMembership | None:
+    """Move a referrer's counters in one campaign, under a lock on its membership row.
+
+    The lock serialises every verification of one referrer's referrals, so that reward
+    thresholds are crossed by exactly one transaction. None if it is not a member.
+    """
+    membership = (
+        CampaignMembership.objects.select_for_update()
+        .filter(campaign_id=campaign_id, subscriber_id=subscriber_id)
+        .first()
+    )
+    if membership is None:
+        return None
+    before = membership.referrals_count
+    membership.referrals_count = max(0, before + made)
+    membership.verified_referrals_count = max(0, membership.verified_referrals_count + verified)
+    fields = ["referrals_count", "verified_referrals_count"]
+    if verified:
+        membership.score_reached_at = timezone.now()
+        fields.append("score_reached_at")
+    membership.save(update_fields=fields)
+    name = counter_name(campaign_id, "advocates")
+    if before == 0 and membership.referrals_count > 0:
+        counter_add(team_id=membership.team_id, name=name, delta=1)
+    elif before > 0 and membership.referrals_count == 0:
+        counter_add(team_id=membership.team_id, name=name, delta=-1)
+    return membership
+
+
+@transaction.atomic
+def membership_create(
+    *, campaign: Campaign, subscriber: Subscriber, identifier: str
+) -> CampaignMembership:
+    """Add a subscriber to a campaign; Conflict(ALREADY_MEMBER) if it is a member."""
+    membership, created = membership_join(campaign=campaign, subscriber=subscriber, recount=True)
+    if not created:
+        raise Conflict(ALREADY_MEMBER.format(identifier=identifier))
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: CampaignMembership) -> CampaignMembership:
+    """Remove a subscriber from a campaign. Its referrals there stay recorded."""
+    locked = CampaignMembership.objects.select_for_update().filter(pk=membership.pk).first()
+    if locked is None:
+        return membership
+    membership_counters_leave(locked)
+    locked.delete()
+    return membership

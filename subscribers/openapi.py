@@ -1,0 +1,125 @@
+"""OpenAPI descriptions of the subscriber operations (contract: Subscribers).
+
+Kept beside the views, outside them, so that the views stay parse-call-render; imported by
+`subscribers/urls.py`. What every operation shares (errors, security, rate-limit headers,
+pagination meta) comes from `sparkloop.api.schema`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers
+
+from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
+from subscribers.serializers import (
+    EmailField,
+    SubscriberCreateInputSerializer,
+    SubscriberEventInputSerializer,
+    SubscriberEventOutputSerializer,
+    SubscriberOutputSerializer,
+    SubscriberUpdateInputSerializer,
+)
+from subscribers.views import SubscriberViewSet
+
+extend_schema_field(OpenApiTypes.EMAIL)(EmailField)
+
+
+def with_fields(base: type[serializers.Serializer], name: str, doc: str, **fields: Any) -> Any:
+    """`base` plus `fields`, whether `base` is a ModelSerializer (its Meta lists them) or not."""
+    attrs: dict[str, Any] = {**fields, "__doc__": doc}
+    meta_class = getattr(base, "Meta", None)
+    if meta_class is not None:
+        # Read-only fields are `required` in a response schema: every key is always there.
+        names = list(meta_class.fields)
+        attrs["Meta"] = type(
+            "Meta", (meta_class,), {"fields": [*names, *fields], "read_only_fields": names}
+        )
+    return type(name, (base,), attrs)
+
+
+# The subscriber object as every endpoint returns it (`subscriber_objects`), `expand=`'s
+# additions included.
+SubscriberSerializer = with_fields(
+    SubscriberOutputSerializer,
+    "SubscriberSerializer",
+    "A subscriber (contract: Subscribers).",
+    referral_programs=serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="With `expand=campaigns`: the campaigns the subscriber is a member of.",
+    ),
+)
+
+
+class SubscriberEventSerializer(SubscriberEventOutputSerializer):
+    value = serializers.FloatField(help_text="In dollars.")  # type: ignore[assignment]
+
+
+SUBSCRIBER = envelope("SubscriberResponse", subscriber=SubscriberSerializer())
+
+extend_schema_view(
+    list=extend_schema(
+        summary="List subscribers",
+        parameters=[
+            OpenApiParameter(
+                "type",
+                str,
+                enum=["all", "referrals", "advocates"],
+                description="`referrals`: were referred; `advocates`: referred at least one.",
+            ),
+            EXPAND,
+            PAGE,
+            PER_PAGE,
+        ],
+        responses={
+            200: envelope(
+                "SubscriberListResponse",
+                subscribers=SubscriberSerializer(many=True),
+                meta=meta("subscribers"),
+            )
+        },
+    ),
+    create=extend_schema(
+        summary="Create a subscriber",
+        request=SubscriberCreateInputSerializer,
+        responses={201: SUBSCRIBER},
+    ),
+    retrieve=extend_schema(
+        summary="Get a subscriber by uuid or email",
+        parameters=[EXPAND],
+        responses={200: SUBSCRIBER},
+    ),
+    update=extend_schema(
+        summary="Update a subscriber's name, email or status",
+        request=SubscriberUpdateInputSerializer,
+        responses={200: SUBSCRIBER},
+    ),
+    partial_update=extend_schema(
+        summary="Update a subscriber (as PUT)",
+        request=SubscriberUpdateInputSerializer,
+        responses={200: SUBSCRIBER},
+    ),
+    destroy=extend_schema(
+        summary="Delete a subscriber (erasure)",
+        description="Returns the subscriber as it was.",
+        responses={200: SUBSCRIBER},
+    ),
+    unsubscribe=extend_schema(summary="Unsubscribe", request=None, responses={200: SUBSCRIBER}),
+    reject=extend_schema(
+        summary="Reject a pending referral", request=None, responses={200: SUBSCRIBER}
+    ),
+    events=extend_schema(
+        summary="Record a value event",
+        description="Also accepts the body wrapped in `event`, and the spelling `descripton`.",
+        request=SubscriberEventInputSerializer,
+        responses={201: envelope("SubscriberEventResponse", event=SubscriberEventSerializer())},
+    ),
+)(SubscriberViewSet)
