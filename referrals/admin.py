@@ -75,6 +75,7 @@ class RewardInline(admin.TabularInline[Reward, Campaign]):
     show_change_link = True
 
 
+@admin.register(Campaign)
 class CampaignAdmin(ServiceErrorsAsMessages[Campaign]):
     list_display = ("name", "public_id", "team", "is_default", "verification", "created_at")
     list_filter = ("verification", "is_default")
@@ -178,6 +179,7 @@ class RewardAdminForm(forms.ModelForm[Reward]):
         return codes
 
 
+@admin.register(Reward)
 class RewardAdmin(ServiceErrorsAsMessages[Reward]):
     form = RewardAdminForm
     list_display = ("name", "campaign", "referrals", "recurring", "requires_approval", "coupons")
@@ -222,6 +224,7 @@ class RewardAdmin(ServiceErrorsAsMessages[Reward]):
             services.reward_delete(reward=reward)
 
 
+@admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin[Referral]):
     """Every referral; approve or reject pending ones in bulk (the queue: ReferralReview)."""
 
@@ -294,6 +297,7 @@ class ReferralAdmin(admin.ModelAdmin[Referral]):
         )
 
 
+@admin.register(ReferralReview)
 class ReferralReviewAdmin(ReferralAdmin):
     """Only what waits for a decision: flagged and pending, oldest first."""
 
@@ -304,6 +308,7 @@ class ReferralReviewAdmin(ReferralAdmin):
         return super().get_queryset(request).filter(status=Referral.Status.PENDING, flagged=True)
 
 
+@admin.register(RewardGrant)
 class RewardGrantAdmin(admin.ModelAdmin[RewardGrant]):
     list_display = (
         "public_id",
@@ -370,6 +375,7 @@ class RewardGrantAdmin(admin.ModelAdmin[RewardGrant]):
         )
 
 
+@admin.register(BlocklistEntry)
 class BlocklistEntryAdmin(ServiceErrorsAsMessages[BlocklistEntry]):
     list_display = ("pattern", "kind", "team", "note", "created_at")
     list_filter = ("kind",)
@@ -405,11 +411,3 @@ class BlocklistEntryAdmin(ServiceErrorsAsMessages[BlocklistEntry]):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BlocklistEntry]) -> None:
         for entry in queryset.order_by("pk"):
             services.blocklist_entry_delete(entry=entry)
-
-
-admin.site.register(Campaign, CampaignAdmin)
-admin.site.register(Reward, RewardAdmin)
-admin.site.register(Referral, ReferralAdmin)
-admin.site.register(ReferralReview, ReferralReviewAdmin)
-admin.site.register(RewardGrant, RewardGrantAdmin)
-admin.site.register(BlocklistEntry, BlocklistEntryAdmin)

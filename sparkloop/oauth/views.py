@@ -118,7 +118,7 @@ class ConsentView(AuthorizationView):
 
 def presented_client_id(request: HttpRequest) -> str | None:
     """The client_id a request authenticated with: HTTP Basic (RFC 6749 §2.3.1) or the body."""
-    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme == "Basic":
         try:
             user = base64.b64decode(encoded.strip()).decode().partition(":")[0]
