@@ -19,10 +19,9 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
 
 from sparkloop.admin_actions import action_with_permissions, run_bulk_action
-from sparkloop.counters import counter_get
+from sparkloop.counters import TEAM_SUBSCRIBERS, counter_get
 from sparkloop.models import ApiKey, Team, TeamCounter, TeamMembership
 from sparkloop.services import api_key_create, api_key_revoke, team_create
-from subscribers.selectors import COUNTER_SUBSCRIBERS
 
 KEY_CREATED = "The API key “{name}” of {team} is: {raw} — copy it now, it will not be shown again."
 KEYS_ALREADY_REVOKED = "{count} selected key(s) were already revoked."
@@ -63,7 +62,7 @@ class CappedCountPaginator(Paginator[Any]):
 
 def _subscriber_total() -> Coalesce:
     total = Subquery(
-        TeamCounter.objects.filter(team=OuterRef("pk"), name=COUNTER_SUBSCRIBERS)
+        TeamCounter.objects.filter(team=OuterRef("pk"), name=TEAM_SUBSCRIBERS)
         .values("team")
         .annotate(total=Sum("value"))
         .values("total")
@@ -152,7 +151,7 @@ class TeamAdmin(admin.ModelAdmin[Team]):
         if not obj.pk:  # the add page
             return 0
         total = getattr(obj, "subscriber_total", None)
-        return counter_get(team=obj, name=COUNTER_SUBSCRIBERS) if total is None else total
+        return counter_get(team=obj, name=TEAM_SUBSCRIBERS) if total is None else total
 
     @admin.display(description="")
     def links(self, obj: Team) -> str:
