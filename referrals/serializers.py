@@ -208,7 +208,8 @@ class MembershipOutputSerializer(serializers.ModelSerializer[CampaignMembership]
         fields = ["uuid", "campaign_uuid", "subscriber_uuid", "created_at"]
 
     def get_campaign_uuid(self, obj: CampaignMembership) -> str:
-        return self.context["campaign"].public_id  # type: ignore[no-any-return]
+        campaign: Campaign = self.context["campaign"]
+        return campaign.public_id
 
 
 def program_object(membership: CampaignMembership) -> dict[str, Any]:
@@ -269,7 +270,8 @@ class LeaderboardEntryOutputSerializer(serializers.Serializer[CampaignMembership
     reached_at = TimestampField(source="score_reached_at", read_only=True, allow_null=True)
 
     def get_rank(self, membership: CampaignMembership) -> int:
-        return self.context["ranks"][membership.pk]  # type: ignore[no-any-return]
+        rank: int = self.context["ranks"][membership.pk]
+        return rank
 
 
 def leaderboard_objects(memberships: Sequence[CampaignMembership]) -> list[dict[str, Any]]:
