@@ -36,12 +36,13 @@ run: setup
 	@$(UV) run python manage.py demo_setup --host $(HOST) --port $(PORT)
 	@HOST=$(HOST) PORT=$(PORT) $(UV) run honcho --no-colour -f Procfile.dev start
 
-## Lint, format check, migrations check, and the whole pytest suite
+## Lint, format check, type check (mypy), migrations check, and the whole pytest suite
 ## (PostgreSQL when DATABASE_URL is set, else SQLite).
 test: uv
 	@$(UV) sync --frozen --quiet
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy
 	$(UV) run python manage.py makemigrations --check --dry-run
 	$(UV) run pytest $(PYTEST_ARGS)
 

@@ -14,11 +14,12 @@ from functools import cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
+from sparkloop import urls as project_urls
 from sparkloop.api.fields import cents_to_dollars, iso_z
 from sparkloop.models import Team
-from sparkloop.urls import handler400, handler403, handler404, handler500, urlpatterns
+from sparkloop.urls import handler400, handler403, handler404, handler500
 from subscribers.models import Subscriber
 
 
@@ -54,6 +55,9 @@ def bare_subscriber(request: HttpRequest, email: str) -> HttpResponse:
     return HttpResponse(json.dumps(body), content_type="application/json")
 
 
-urlpatterns = [path("bare/subscribers/<str:email>", bare_subscriber), *urlpatterns]
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("bare/subscribers/<str:email>", bare_subscriber),
+    *project_urls.urlpatterns,
+]
 
 __all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

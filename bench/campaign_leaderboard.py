@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def main() -> None:
         ("rank of the last ranked", last),
         ("rank of a member with none", nobody),
     ):
-        timed(label, args.repeat, lambda m=m: selectors.member_rank(membership=m))
+        timed(label, args.repeat, partial(selectors.member_rank, membership=m))
     assert selectors.member_rank(membership=top) == 1
     assert selectors.member_rank(membership=last) == n_ranked
 

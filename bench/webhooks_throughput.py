@@ -111,7 +111,7 @@ def main() -> None:
         from webhooks.tasks import webhook_deliveries_send_task
 
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(QUEUE)
+            conn.default_channel.queue_purge(QUEUE)  # type: ignore[attr-defined]  # kombu: StdChannel
         team = bench_team("bench-webhooks-throughput", url)
         endpoint = WebhookEndpoint.objects.get(team=team)
         begin = time.monotonic()
@@ -153,12 +153,12 @@ def main() -> None:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             now_seen = receiver_stats(args.port)["requests"]
-            now = time.monotonic()
+            tick = time.monotonic()
             if first is None and now_seen > before_ours:
-                first = now
+                first = tick
                 cpu_first = sum(cpu_seconds(p.pid) for p in workers)
             if now_seen != seen:
-                last, seen = now, now_seen
+                last, seen = tick, now_seen
             if seen - before_ours >= args.events:
                 break
             time.sleep(0.05)

@@ -6,7 +6,7 @@ service transaction per row); a rule a service refuses is shown to staff as its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -47,7 +47,10 @@ def _adopt(obj: models.Model, saved: models.Model) -> None:
     obj._state.db = saved._state.db
 
 
-class ServiceErrorsAsMessages(admin.ModelAdmin):
+M = TypeVar("M", bound=models.Model)
+
+
+class ServiceErrorsAsMessages(admin.ModelAdmin[M]):
     """A rule a service refuses on save (a row taken concurrently) is a message, not a 500."""
 
     def changeform_view(
@@ -64,7 +67,7 @@ class ServiceErrorsAsMessages(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-class RewardInline(admin.TabularInline):
+class RewardInline(admin.TabularInline[Reward, Campaign]):
     model = Reward
     fields = ("name", "referrals", "recurring", "requires_approval", "public_id")
     readonly_fields = ("public_id",)
@@ -72,7 +75,8 @@ class RewardInline(admin.TabularInline):
     show_change_link = True
 
 
-class CampaignAdmin(ServiceErrorsAsMessages):
+@admin.register(Campaign)
+class CampaignAdmin(ServiceErrorsAsMessages[Campaign]):
     list_display = ("name", "public_id", "team", "is_default", "verification", "created_at")
     list_filter = ("verification", "is_default")
     search_fields = ("public_id", "name", "team__name")
@@ -96,7 +100,7 @@ class CampaignAdmin(ServiceErrorsAsMessages):
         return (*self.readonly_fields, "team") if obj else self.readonly_fields
 
     def save_model(
-        self, request: HttpRequest, obj: Campaign, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Campaign, form: ModelForm[Campaign], change: bool
     ) -> None:
         settings = {field: form.cleaned_data[field] for field in services.CAMPAIGN_FIELDS}
         if change:
@@ -105,7 +109,11 @@ class CampaignAdmin(ServiceErrorsAsMessages):
             _adopt(obj, services.campaign_create(team=form.cleaned_data["team"], **settings))
 
     def save_formset(
-        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+        self,
+        request: HttpRequest,
+        form: ModelForm[Campaign],
+        formset: BaseInlineFormSet[Any, Campaign, ModelForm[Any]],
+        change: bool,
     ) -> None:
         if formset.model is not Reward:
             super().save_formset(request, form, formset, change)
@@ -150,7 +158,7 @@ class CampaignAdmin(ServiceErrorsAsMessages):
             services.campaign_delete(campaign=campaign)
 
 
-class RewardAdminForm(forms.ModelForm):
+class RewardAdminForm(forms.ModelForm[Reward]):
     add_coupon_codes = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -171,7 +179,8 @@ class RewardAdminForm(forms.ModelForm):
         return codes
 
 
-class RewardAdmin(ServiceErrorsAsMessages):
+@admin.register(Reward)
+class RewardAdmin(ServiceErrorsAsMessages[Reward]):
     form = RewardAdminForm
     list_display = ("name", "campaign", "referrals", "recurring", "requires_approval", "coupons")
     list_select_related = ("campaign",)
@@ -195,7 +204,9 @@ class RewardAdmin(ServiceErrorsAsMessages):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rewards are added on their campaign
 
-    def save_model(self, request: HttpRequest, obj: Reward, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Reward, form: ModelForm[Reward], change: bool
+    ) -> None:
         changed = {
             f: form.cleaned_data[f] for f in form.changed_data if f in services.REWARD_FIELDS
         }
@@ -213,7 +224,8 @@ class RewardAdmin(ServiceErrorsAsMessages):
             services.reward_delete(reward=reward)
 
 
-class ReferralAdmin(admin.ModelAdmin):
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin[Referral]):
     """Every referral; approve or reject pending ones in bulk (the queue: ReferralReview)."""
 
     list_display = (
@@ -285,6 +297,7 @@ class ReferralAdmin(admin.ModelAdmin):
         )
 
 
+@admin.register(ReferralReview)
 class ReferralReviewAdmin(ReferralAdmin):
     """Only what waits for a decision: flagged and pending, oldest first."""
 
@@ -295,7 +308,8 @@ class ReferralReviewAdmin(ReferralAdmin):
         return super().get_queryset(request).filter(status=Referral.Status.PENDING, flagged=True)
 
 
-class RewardGrantAdmin(admin.ModelAdmin):
+@admin.register(RewardGrant)
+class RewardGrantAdmin(admin.ModelAdmin[RewardGrant]):
     list_display = (
         "public_id",
         "reward",
@@ -361,7 +375,8 @@ class RewardGrantAdmin(admin.ModelAdmin):
         )
 
 
-class BlocklistEntryAdmin(ServiceErrorsAsMessages):
+@admin.register(BlocklistEntry)
+class BlocklistEntryAdmin(ServiceErrorsAsMessages[BlocklistEntry]):
     list_display = ("pattern", "kind", "team", "note", "created_at")
     list_filter = ("kind",)
     search_fields = ("pattern", "team__name")
@@ -373,7 +388,11 @@ class BlocklistEntryAdmin(ServiceErrorsAsMessages):
         return ("team",) if obj else ()
 
     def save_model(
-        self, request: HttpRequest, obj: BlocklistEntry, form: ModelForm, change: bool
+        self,
+        request: HttpRequest,
+        obj: BlocklistEntry,
+        form: ModelForm[BlocklistEntry],
+        change: bool,
     ) -> None:
         data = form.cleaned_data
         if change:
@@ -392,11 +411,3 @@ class BlocklistEntryAdmin(ServiceErrorsAsMessages):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BlocklistEntry]) -> None:
         for entry in queryset.order_by("pk"):
             services.blocklist_entry_delete(entry=entry)
-
-
-admin.site.register(Campaign, CampaignAdmin)
-admin.site.register(Reward, RewardAdmin)
-admin.site.register(Referral, ReferralAdmin)
-admin.site.register(ReferralReview, ReferralReviewAdmin)
-admin.site.register(RewardGrant, RewardGrantAdmin)
-admin.site.register(BlocklistEntry, BlocklistEntryAdmin)

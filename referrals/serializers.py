@@ -59,7 +59,7 @@ class BoundedListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-class RewardInputSerializer(serializers.Serializer):
+class RewardInputSerializer(serializers.Serializer[Any]):
     name = StrictCharField(
         max_length=255,
         error_messages={
@@ -90,7 +90,7 @@ class RewardInputSerializer(serializers.Serializer):
     )
 
 
-class _CampaignFieldsSerializer(serializers.Serializer):
+class _CampaignFieldsSerializer(serializers.Serializer[Any]):
     landing_url = serializers.URLField(
         max_length=1000, error_messages={"invalid": LANDING_URL_INVALID}, **_optional_text
     )
@@ -134,7 +134,7 @@ class CampaignUpdateInputSerializer(_CampaignFieldsSerializer):
         return attrs
 
 
-class MembershipCreateInputSerializer(serializers.Serializer):
+class MembershipCreateInputSerializer(serializers.Serializer[Any]):
     subscriber_uuid = StrictCharField(
         max_length=254,
         error_messages={
@@ -145,7 +145,7 @@ class MembershipCreateInputSerializer(serializers.Serializer):
     )
 
 
-class LeaderboardInputSerializer(serializers.Serializer):
+class LeaderboardInputSerializer(serializers.Serializer[Any]):
     limit = serializers.IntegerField(
         required=False,
         default=10,
@@ -155,7 +155,7 @@ class LeaderboardInputSerializer(serializers.Serializer):
     )
 
 
-class GrantRedeemInputSerializer(serializers.Serializer):
+class GrantRedeemInputSerializer(serializers.Serializer[Any]):
     reward_variant_name = StrictCharField(max_length=255, **_optional_text)
     reward_variant_sku = StrictCharField(max_length=255, **_optional_text)
     shipping_details = serializers.JSONField(required=False, allow_null=True)
@@ -168,7 +168,7 @@ class GrantRedeemInputSerializer(serializers.Serializer):
         return value
 
 
-class RewardOutputSerializer(serializers.ModelSerializer):
+class RewardOutputSerializer(serializers.ModelSerializer[Reward]):
     uuid = serializers.CharField(source="public_id")
     created_at = TimestampField()
 
@@ -177,7 +177,7 @@ class RewardOutputSerializer(serializers.ModelSerializer):
         fields = ["uuid", "name", "referrals", "recurring", "requires_approval", "created_at"]
 
 
-class CampaignOutputSerializer(serializers.ModelSerializer):
+class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
     uuid = serializers.CharField(source="public_id")
     default = serializers.BooleanField(source="is_default")
     rewards = RewardOutputSerializer(many=True)
@@ -197,7 +197,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class MembershipOutputSerializer(serializers.ModelSerializer):
+class MembershipOutputSerializer(serializers.ModelSerializer[CampaignMembership]):
     uuid = serializers.CharField(source="public_id")
     campaign_uuid = serializers.SerializerMethodField()
     subscriber_uuid = serializers.CharField(source="subscriber.public_id")
@@ -208,7 +208,8 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         fields = ["uuid", "campaign_uuid", "subscriber_uuid", "created_at"]
 
     def get_campaign_uuid(self, obj: CampaignMembership) -> str:
-        return self.context["campaign"].public_id  # type: ignore[no-any-return]
+        campaign: Campaign = self.context["campaign"]
+        return campaign.public_id
 
 
 def program_object(membership: CampaignMembership) -> dict[str, Any]:
@@ -239,7 +240,8 @@ def member_objects(
 ) -> list[dict[str, Any]]:
     """Campaign subscriber objects: the subscriber object with its standing in `campaign`."""
     subscribers = [m.subscriber for m in memberships]
-    items = [dict(item) for item in SubscriberOutputSerializer(subscribers, many=True).data]
+    rendered = SubscriberOutputSerializer(subscribers, many=True)  # type: ignore[arg-type]  # stubs: many=True takes a sequence
+    items = [dict(item) for item in rendered.data]
     for item, membership in zip(items, memberships, strict=True):
         item.update(campaign_standing(campaign, membership.subscriber, membership))
     return expansions_apply(items, subscribers, team=team, names=expand)
@@ -255,7 +257,7 @@ def referral_objects(
     return items
 
 
-class LeaderboardEntryOutputSerializer(serializers.Serializer):
+class LeaderboardEntryOutputSerializer(serializers.Serializer[CampaignMembership]):
     """A ranked member: verified referrals in the campaign, and when it reached that score."""
 
     # `rank` is the position in the list rendered, from the context's `ranks` (by pk).
@@ -268,18 +270,22 @@ class LeaderboardEntryOutputSerializer(serializers.Serializer):
     reached_at = TimestampField(source="score_reached_at", read_only=True, allow_null=True)
 
     def get_rank(self, membership: CampaignMembership) -> int:
-        return self.context["ranks"][membership.pk]  # type: ignore[no-any-return]
+        rank: int = self.context["ranks"][membership.pk]
+        return rank
 
 
 def leaderboard_objects(memberships: Sequence[CampaignMembership]) -> list[dict[str, Any]]:
     """The leaderboard, best first: ranks are positions in `memberships`."""
     ranks = {m.pk: rank for rank, m in enumerate(memberships, start=1)}
-    return list(
-        LeaderboardEntryOutputSerializer(memberships, many=True, context={"ranks": ranks}).data
+    rendered = LeaderboardEntryOutputSerializer(
+        memberships,  # type: ignore[arg-type]  # stubs: many=True takes a sequence
+        many=True,
+        context={"ranks": ranks},
     )
+    return list(rendered.data)
 
 
-class GrantOutputSerializer(serializers.ModelSerializer):
+class GrantOutputSerializer(serializers.ModelSerializer[RewardGrant]):
     uuid = serializers.CharField(source="public_id")
     reward_uuid = serializers.CharField(source="reward.public_id")
     name = serializers.CharField(source="reward.name")

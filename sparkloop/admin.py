@@ -19,16 +19,15 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
 
 from sparkloop.admin_actions import action_with_permissions, run_bulk_action
-from sparkloop.counters import counter_get
+from sparkloop.counters import TEAM_SUBSCRIBERS, counter_get
 from sparkloop.models import ApiKey, Team, TeamCounter, TeamMembership
 from sparkloop.services import api_key_create, api_key_revoke, team_create
-from subscribers.selectors import COUNTER_SUBSCRIBERS
 
 KEY_CREATED = "The API key “{name}” of {team} is: {raw} — copy it now, it will not be shown again."
 KEYS_ALREADY_REVOKED = "{count} selected key(s) were already revoked."
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(Paginator[Any]):
     """A paginator that never counts a whole big table.
 
     It takes a total known without counting rows (a maintained counter) when there is one;
@@ -36,6 +35,8 @@ class CappedCountPaginator(Paginator):
     filter matching millions costs as much as one matching `cap`. Pages past the cap are
     unreachable: staff narrow the list with a filter or a search instead.
     """
+
+    object_list: QuerySet[Any]
 
     def __init__(
         self,
@@ -61,7 +62,7 @@ class CappedCountPaginator(Paginator):
 
 def _subscriber_total() -> Coalesce:
     total = Subquery(
-        TeamCounter.objects.filter(team=OuterRef("pk"), name=COUNTER_SUBSCRIBERS)
+        TeamCounter.objects.filter(team=OuterRef("pk"), name=TEAM_SUBSCRIBERS)
         .values("team")
         .annotate(total=Sum("value"))
         .values("total")
@@ -69,7 +70,7 @@ def _subscriber_total() -> Coalesce:
     return Coalesce(total, 0, output_field=BigIntegerField())
 
 
-class ApiKeyInline(admin.TabularInline):
+class ApiKeyInline(admin.TabularInline[ApiKey, Team]):
     """A team's keys, read-only: a key is created on its own page, which shows it once."""
 
     model = ApiKey
@@ -116,7 +117,7 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ("name", "public_id", "rate_limit_tier", "subscriber_count", "created_at")
     list_filter = ("rate_limit_tier",)
     search_fields = ("name", "=public_id")
@@ -147,14 +148,14 @@ class TeamAdmin(admin.ModelAdmin):
 
     @admin.display(description="subscribers")
     def subscriber_count(self, obj: Team) -> int:
-        if obj.pk is None:
+        if not obj.pk:  # the add page
             return 0
         total = getattr(obj, "subscriber_total", None)
-        return counter_get(team=obj, name=COUNTER_SUBSCRIBERS) if total is None else total
+        return counter_get(team=obj, name=TEAM_SUBSCRIBERS) if total is None else total
 
     @admin.display(description="")
     def links(self, obj: Team) -> str:
-        if obj.pk is None:
+        if not obj.pk:  # the add page
             return "-"
         subscribers = reverse("admin:subscribers_subscriber_changelist") + f"?team={obj.pk}"
         add_key = reverse("admin:sparkloop_apikey_add") + f"?team={obj.pk}"
@@ -164,7 +165,9 @@ class TeamAdmin(admin.ModelAdmin):
             add_key,
         )
 
-    def save_model(self, request: HttpRequest, obj: Team, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Team, form: ModelForm[Team], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -182,14 +185,14 @@ class TeamAdmin(admin.ModelAdmin):
         return False
 
 
-class ApiKeyAddForm(ModelForm):
+class ApiKeyAddForm(ModelForm[ApiKey]):
     class Meta:
         model = ApiKey
         fields = ("team", "name")
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     list_display = ("prefix", "name", "team", "created_at", "last_used_at", "revoked")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("team",)
@@ -214,7 +217,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_form(
         self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any
-    ) -> type[ModelForm]:
+    ) -> type[ModelForm[ApiKey]]:
         if obj is None:
             kwargs["form"] = ApiKeyAddForm
         return super().get_form(request, obj, change, **kwargs)
@@ -223,7 +226,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoked(self, obj: ApiKey) -> bool:
         return obj.revoked_at is not None
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool
+    ) -> None:
         if change:
             obj.save(update_fields=["name"])  # the only editable field of an existing key
             return
@@ -259,7 +264,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
+class TeamMembershipAdmin(admin.ModelAdmin[TeamMembership]):
     list_display = ("user", "team", "created_at")
     search_fields = ("user__username", "team__name")
     raw_id_fields = ("user", "team")

@@ -9,6 +9,10 @@ from django.db.models import Sum
 
 from sparkloop.models import Team, TeamCounter
 
+# A team's subscribers, kept by the subscribers app and shown on the team's admin page (the
+# name lives here so that the plumbing's admin need not import the app above it).
+TEAM_SUBSCRIBERS = "subscribers"
+
 
 def _connection_shard() -> int:
     """The shard this database connection writes to, drawn once per connection.

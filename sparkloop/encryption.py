@@ -118,7 +118,7 @@ def reencrypt_str(token: str) -> str:
         raise ImproperlyConfigured(UNDECRYPTABLE) from None
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField[str, str]):
     """Text kept encrypted in the database and plain in Python. "" stays "" (no secret).
 
     Not searchable (every encryption differs). Raw SQL reads the token: decrypt it with

@@ -64,7 +64,7 @@ def _form_nul_field(request: HttpRequest) -> str | None:
 
 
 def _basic_credentials_have_nul(request: HttpRequest) -> bool:
-    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return False
     try:

@@ -111,7 +111,7 @@ class OriginListFilter(admin.SimpleListFilter):
         return queryset.filter(origin=value) if value else queryset
 
 
-class SubscriberChangeForm(forms.ModelForm):
+class SubscriberChangeForm(forms.ModelForm[Subscriber]):
     class Meta:
         model = Subscriber
         fields = ("email", "name")
@@ -127,7 +127,7 @@ class SubscriberChangeForm(forms.ModelForm):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     form = SubscriberChangeForm
     list_display = (
         "email",
@@ -264,7 +264,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         return False  # subscribers arrive through the API, which attributes referrals
 
     def save_model(
-        self, request: HttpRequest, obj: Subscriber, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: Subscriber, form: forms.ModelForm[Subscriber], change: bool
     ) -> None:
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         if changes:
@@ -325,7 +325,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubscriberEvent)
-class SubscriberEventAdmin(admin.ModelAdmin):
+class SubscriberEventAdmin(admin.ModelAdmin[SubscriberEvent]):
     """Value events are facts recorded through the API: staff read them, never edit them."""
 
     list_display = ("public_id", "subscriber", "team", "value", "campaign_uuid", "created_at")

@@ -32,7 +32,7 @@ from subscribers.views import SubscriberViewSet
 extend_schema_field(OpenApiTypes.EMAIL)(EmailField)
 
 
-def with_fields(base: type[serializers.Serializer], name: str, doc: str, **fields: Any) -> Any:
+def with_fields(base: type[serializers.Serializer[Any]], name: str, doc: str, **fields: Any) -> Any:
     """`base` plus `fields`, whether `base` is a ModelSerializer (its Meta lists them) or not."""
     attrs: dict[str, Any] = {**fields, "__doc__": doc}
     meta_class = getattr(base, "Meta", None)

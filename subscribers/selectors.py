@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from sparkloop.counters import counter_get
+from sparkloop.counters import TEAM_SUBSCRIBERS, counter_get
 from sparkloop.exceptions import NotFound
 from sparkloop.models import Team
 from subscribers.models import Subscriber
@@ -14,7 +14,7 @@ SUBSCRIBER_NOT_FOUND = "Subscriber {identifier} not found!"
 LIST_TYPES = ("all", "referrals", "advocates")
 
 # Names of the maintained team counters behind each list type's exact total.
-COUNTER_SUBSCRIBERS = "subscribers"
+COUNTER_SUBSCRIBERS = TEAM_SUBSCRIBERS
 COUNTER_REFERRED = "subscribers.referred"
 COUNTER_ADVOCATES = "subscribers.advocates"
 LIST_TYPE_COUNTERS = {

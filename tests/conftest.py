@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from sparkloop.models import Team
 from sparkloop.services import api_key_create
+from tests.clients import KeyedClient
 from tests.factories import TeamFactory
 
 
@@ -22,29 +23,29 @@ def _clear_cache() -> Iterator[None]:
 
 @pytest.fixture
 def team(db: None) -> Team:
-    return TeamFactory(name="alice-news")
+    return TeamFactory.create(name="alice-news")
 
 
 @pytest.fixture
 def other_team(db: None) -> Team:
-    return TeamFactory(name="charlie-news")
+    return TeamFactory.create(name="charlie-news")
 
 
-def _client_for(team: Team) -> APIClient:
+def _client_for(team: Team) -> KeyedClient:
     _, raw = api_key_create(team=team)
-    client = APIClient()
+    client = KeyedClient()
     client.credentials(HTTP_X_API_KEY=raw)
-    client.raw_key = raw  # type: ignore[attr-defined]
+    client.raw_key = raw
     return client
 
 
 @pytest.fixture
-def api_client(team: Team) -> APIClient:
+def api_client(team: Team) -> KeyedClient:
     return _client_for(team)
 
 
 @pytest.fixture
-def other_client(other_team: Team) -> APIClient:
+def other_client(other_team: Team) -> KeyedClient:
     return _client_for(other_team)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.utils import timezone
 
@@ -10,19 +12,19 @@ from sparkloop.services import team_create
 from subscribers.models import Subscriber
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
     name = factory.Sequence(lambda n: f"team-{n}")
 
     @classmethod
-    def _create(cls, model_class: type[Team], *args: object, **kwargs: object) -> Team:
+    def _create(cls, model_class: type[Team], *args: Any, **kwargs: Any) -> Team:
         # Through the service, so a factory team starts like a real one.
-        return team_create(**kwargs)  # type: ignore[arg-type]
+        return team_create(**kwargs)
 
 
-class SubscriberFactory(factory.django.DjangoModelFactory):
+class SubscriberFactory(factory.django.DjangoModelFactory[Subscriber]):
     """A bare row. Tests of referral behaviour create through the services instead."""
 
     class Meta:

@@ -31,7 +31,7 @@ def secret_hint(value: str, visible: int) -> str:
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     list_display = (
         "public_id",
         "team",
@@ -124,7 +124,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         )
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(admin.TabularInline[DeliveryAttempt, WebhookDelivery]):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
@@ -144,7 +144,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     list_display = (
         "public_id",
         "event_type",
@@ -211,7 +211,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ("public_id", "type", "team", "created_at")
     list_filter = ("type",)
     list_select_related = ("team",)

@@ -34,9 +34,8 @@ class EventFlagField(serializers.BooleanField):
 
     def __init__(self, name: str) -> None:
         # A dot in a source means a nested attribute to DRF ("app.connected").
-        source = {"source": _flag_attr(name)} if "." in name else {}
         super().__init__(
-            **source,
+            source=_flag_attr(name) if "." in name else None,
             required=False,
             allow_null=True,
             error_messages={
@@ -45,10 +44,12 @@ class EventFlagField(serializers.BooleanField):
         )
 
 
-class _EventFlagsMixin(serializers.Serializer):
+class _EventFlagsMixin(serializers.Serializer[Any]):
     # One optional flag per event type that has one (EVENT_FLAGS), before the other fields.
-    def get_fields(self) -> dict[str, serializers.Field]:
-        flags: dict[str, serializers.Field] = {name: EventFlagField(name) for name in EVENT_FLAGS}
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        flags: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+            name: EventFlagField(name) for name in EVENT_FLAGS
+        }
         return {**flags, **super().get_fields()}
 
     def to_internal_value(self, data: Any) -> Any:
@@ -90,7 +91,7 @@ class WebhookUpdateInputSerializer(_EventFlagsMixin):
         return attrs
 
 
-class WebhookRotateSecretInputSerializer(serializers.Serializer):
+class WebhookRotateSecretInputSerializer(serializers.Serializer[Any]):
     grace_hours = serializers.IntegerField(
         required=False,
         default=24,
@@ -108,7 +109,7 @@ class WebhookTokenRotateInputSerializer(WebhookRotateSecretInputSerializer):
     """The grace during which the previous token is still shown and sent."""
 
 
-class WebhookOutputSerializer(serializers.ModelSerializer):
+class WebhookOutputSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     uuid = serializers.CharField(source="public_id")
     events = serializers.SerializerMethodField()
     enabled = serializers.BooleanField(source="is_enabled")
@@ -131,7 +132,7 @@ class WebhookWithSecretOutputSerializer(WebhookOutputSerializer):
         fields = [*WebhookOutputSerializer.Meta.fields, "secret"]
 
 
-class WebhookTokenOutputSerializer(serializers.Serializer):
+class WebhookTokenOutputSerializer(serializers.Serializer[Team]):
     """The team's webhook token, and the previous one while its grace runs."""
 
     token = serializers.CharField(source="webhook_token")
@@ -149,7 +150,7 @@ class WebhookTokenOutputSerializer(serializers.Serializer):
         return iso_z(team.previous_webhook_token_expires_at) if self._in_grace(team) else None
 
 
-class EventPayloadField(serializers.Field):
+class EventPayloadField(serializers.Field[Event, Any, dict[str, Any], Any]):
     """An event's body exactly as it is sent (with its `id`)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -159,7 +160,7 @@ class EventPayloadField(serializers.Field):
         return event_payload(public_id=event.public_id, type=event.type, payload=event.payload)
 
 
-class DeliveryAttemptOutputSerializer(serializers.ModelSerializer):
+class DeliveryAttemptOutputSerializer(serializers.ModelSerializer[DeliveryAttempt]):
     started_at = TimestampField()
 
     class Meta:
@@ -175,7 +176,7 @@ class DeliveryAttemptOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliveryOutputSerializer(serializers.ModelSerializer):
+class DeliveryOutputSerializer(serializers.ModelSerializer[WebhookDelivery]):
     id = serializers.CharField(source="public_id")
     webhook_id = serializers.CharField(source="event.public_id")
     type = serializers.CharField(source="event.type")

@@ -38,7 +38,9 @@ def webhook_queue_depth() -> int | None:
     try:
         with current_app.connection_for_write() as conn:
             try:
-                declared = conn.default_channel.queue_declare(
+                # kombu types the channel as StdChannel, which lacks the queue_declare
+                # that every transport's channel has.
+                declared = conn.default_channel.queue_declare(  # type: ignore[attr-defined]
                     queue=settings.WEBHOOK_QUEUE, passive=True
                 )
             except ChannelError:  # no such queue yet (Redis: an empty list does not exist)

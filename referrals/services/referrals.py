@@ -185,9 +185,11 @@ def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
         status=Referral.Status.REJECTED
     )
     for referral in received.order_by("pk"):
+        if referral.referrer_id is None:  # excluded by the filter (this narrows the type)
+            continue
         membership_adjust(
             campaign_id=referral.campaign_id,
-            subscriber_id=referral.referrer_id,  # type: ignore[arg-type]
+            subscriber_id=referral.referrer_id,
             made=-1,
             verified=-1 if referral.status == Referral.Status.VERIFIED else 0,
         )

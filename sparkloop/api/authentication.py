@@ -31,7 +31,7 @@ class ApiKeyAuthentication(BaseAuthentication):
     """Authenticates by `X-Api-Key`; sets `request.team` and `request.auth` (the ApiKey)."""
 
     def authenticate(self, request: Request) -> tuple[Team, ApiKey] | None:
-        raw = request.META.get("HTTP_X_API_KEY")
+        raw = request.headers.get("x-api-key")
         if raw is None:
             return None
         raw = raw.strip()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from rest_framework import serializers
 
 
+@overload
+def iso_z(value: datetime) -> str: ...
+@overload
+def iso_z(value: None) -> None: ...
 def iso_z(value: datetime | None) -> str | None:
     """`2021-03-24T11:55:02.113Z`: UTC, milliseconds, `Z` (contract, Conventions)."""
     if value is None:
@@ -24,7 +28,8 @@ def cents_to_dollars(cents: int | None) -> float | None:
 class TimestampField(serializers.DateTimeField):
     """In: W3C datetime with an offset (fraction optional). Out: `iso_z`."""
 
-    def to_representation(self, value: Any) -> str | None:
+    # DRF renders a None attribute as null without calling this.
+    def to_representation(self, value: datetime) -> str:
         return iso_z(value)
 
 

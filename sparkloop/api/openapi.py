@@ -17,9 +17,10 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 
-class _Public:
+class _Public(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 

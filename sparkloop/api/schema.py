@@ -38,11 +38,12 @@ _UNSET: Any = object()
 STANDARD_ACTIONS = {"list", "create", "retrieve", "update", "partial_update", "destroy"}
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """Every 4xx body (contract: Conventions, errors)."""
 
     error = serializers.CharField(help_text="One human sentence.")
-    errors = serializers.DictField(
+    # Not a clash with Serializer.errors at run time: the metaclass takes fields off the class.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         required=False,
         help_text=(
@@ -245,7 +246,7 @@ def v2_paths_only(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple
 # --- Shared shapes ----------------------------------------------------------------------------
 
 
-def envelope(name: str, **fields: serializers.Field) -> Any:
+def envelope(name: str, **fields: serializers.Field[Any, Any, Any, Any]) -> Any:
     """`{"<key>": ...}`: objects wrapped in their singular key, lists in their plural one."""
     return inline_serializer(name=name, fields=fields)
 

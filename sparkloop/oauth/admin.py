@@ -61,7 +61,7 @@ class GrantAdmin(oauth_admin.GrantAdmin):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(admin.ModelAdmin[Connection]):
     list_display = ("public_id", "team", "application", "scope", "connected_at")
     list_select_related = ("team", "application")
     search_fields = ("public_id", "team__name", "application__name", "application__client_id")

@@ -23,7 +23,7 @@ class OAuthTokenAuthentication(BaseAuthentication):
     """Authenticates by `Authorization: Bearer <access token>` for the token's team."""
 
     def authenticate(self, request: Request) -> tuple[Team, AccessToken] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
+        header = request.headers.get("authorization", "")
         scheme, _, raw = header.strip().partition(" ")
         if scheme.lower() != "bearer":
             return None

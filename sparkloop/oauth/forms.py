@@ -16,7 +16,7 @@ class ConsentForm(AllowForm):
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.teams = {team.public_id: team for team in teams}
-        field: forms.ChoiceField = self.fields["team"]  # type: ignore[assignment]
+        field = self.fields["team"]
         field.choices = [(team.public_id, team.name) for team in teams]
         if len(teams) == 1:
             field.initial = teams[0].public_id

@@ -7,6 +7,8 @@ own team (client credentials); the API authenticates a Bearer token as that team
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from oauth2_provider.models import (
     AbstractAccessToken,
@@ -41,9 +43,10 @@ class Application(AbstractApplication):
         help_text="The team that owns the app; empty for apps registered by staff.",
     )
     # Consent is what picks the team a token acts for, so it can never be skipped.
-    skip_authorization = False  # type: ignore[assignment]
+    skip_authorization = False
 
-    objects = ApplicationManager()
+    # The toolkit's models are untyped: the managers are declared here for type checking.
+    objects: ClassVar[models.Manager[Application]] = ApplicationManager()
 
     class Meta(AbstractApplication.Meta):
         verbose_name = "OAuth application"
@@ -65,6 +68,8 @@ class Grant(AbstractGrant):
     used_at = models.DateTimeField(null=True, blank=True, editable=False)
     token_family = models.UUIDField(null=True, blank=True, editable=False)
 
+    objects: ClassVar[models.Manager[Grant]]
+
     class Meta(AbstractGrant.Meta):
         verbose_name = "OAuth grant"
 
@@ -72,12 +77,16 @@ class Grant(AbstractGrant):
 class AccessToken(AbstractAccessToken):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="oauth_access_tokens")
 
+    objects: ClassVar[models.Manager[AccessToken]]
+
     class Meta(AbstractAccessToken.Meta):
         verbose_name = "OAuth access token"
 
 
 class RefreshToken(AbstractRefreshToken):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="oauth_refresh_tokens")
+
+    objects: ClassVar[models.Manager[RefreshToken]]
 
     class Meta(AbstractRefreshToken.Meta):
         verbose_name = "OAuth refresh token"

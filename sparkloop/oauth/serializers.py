@@ -18,7 +18,7 @@ REDIRECT_URIS_REQUIRED = "Redirect uris are required for the authorization_code 
 CLIENT_CREDENTIALS_CONFIDENTIAL = "The client_credentials grant needs a confidential client"
 
 
-class ConnectionOutputSerializer(serializers.ModelSerializer):
+class ConnectionOutputSerializer(serializers.ModelSerializer[Connection]):
     id = serializers.CharField(source="public_id")
     app_name = serializers.CharField(source="application.name")
     client_id = serializers.CharField(source="application.client_id")
@@ -33,7 +33,7 @@ class ConnectionOutputSerializer(serializers.ModelSerializer):
         return connection.scope.split()
 
 
-class ApplicationOutputSerializer(serializers.ModelSerializer):
+class ApplicationOutputSerializer(serializers.ModelSerializer[Application]):
     grant_type = serializers.SerializerMethodField()
     redirect_uris = serializers.SerializerMethodField()
     created_at = TimestampField(source="created")
@@ -43,15 +43,15 @@ class ApplicationOutputSerializer(serializers.ModelSerializer):
         fields = ["name", "client_id", "client_type", "grant_type", "redirect_uris", "created_at"]
 
     def get_grant_type(self, application: Application) -> str:
-        return GRANT_TYPE_NAMES.get(
-            application.authorization_grant_type, application.authorization_grant_type
-        )
+        grant_type: str = application.authorization_grant_type
+        return GRANT_TYPE_NAMES.get(grant_type) or grant_type
 
     def get_redirect_uris(self, application: Application) -> list[str]:
-        return application.redirect_uris.split()
+        uris: str = application.redirect_uris
+        return uris.split()
 
 
-class ApplicationCreateInputSerializer(serializers.Serializer):
+class ApplicationCreateInputSerializer(serializers.Serializer[Any]):
     name = StrictCharField(max_length=255)
     grant_type = serializers.ChoiceField(choices=list(GRANT_TYPES))
     client_type = serializers.ChoiceField(

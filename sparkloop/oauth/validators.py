@@ -21,6 +21,19 @@ CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
 
 
+class TeamRequest(OAuthRequest):
+    """oauthlib's request as the toolkit and this validator fill it in, for type checking.
+
+    oauthlib's request is an attribute bag: the toolkit sets the client and the refresh
+    token's row on it, and this validator the team and the token family. Never instantiated.
+    """
+
+    client: Application
+    refresh_token_instance: RefreshToken
+    team: Team | None
+    token_family: uuid.UUID | None
+
+
 class _CodeReused(Exception):
     """An exchange found its code used by another one that committed first."""
 
@@ -29,7 +42,7 @@ class _CodeReused(Exception):
         self.grant = grant
 
 
-def _team_of(request: OAuthRequest) -> Team | None:
+def _team_of(request: TeamRequest) -> Team | None:
     """The team a token being issued acts for (set by the consent view or a validate_* hook)."""
     team: Team | None = getattr(request, "team", None)
     if team is None and request.grant_type == CLIENT_CREDENTIALS:
@@ -43,7 +56,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         client_id: str,
         grant_type: str,
         client: Application,
-        request: OAuthRequest,
+        request: TeamRequest,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -58,7 +71,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         client_id: str,
         code: str,
         client: Application,
-        request: OAuthRequest,
+        request: TeamRequest,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -75,7 +88,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         return grant.team is not None
 
     def invalidate_authorization_code(
-        self, client_id: str, code: str, request: OAuthRequest, *args: Any, **kwargs: Any
+        self, client_id: str, code: str, request: TeamRequest, *args: Any, **kwargs: Any
     ) -> None:
         # The code was marked used in the transaction that saved its tokens
         # (_save_bearer_token); it is kept, not deleted, to recognise a second use.
@@ -85,7 +98,7 @@ class TeamOAuth2Validator(OAuth2Validator):
             raise errors.InvalidGrantError(request=request)
 
     def save_bearer_token(
-        self, token: dict[str, Any], request: OAuthRequest, *args: Any, **kwargs: Any
+        self, token: dict[str, Any], request: TeamRequest, *args: Any, **kwargs: Any
     ) -> None:
         try:
             super().save_bearer_token(token, request, *args, **kwargs)
@@ -99,7 +112,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         self,
         refresh_token: str,
         client: Application,
-        request: OAuthRequest,
+        request: TeamRequest,
         *args: Any,
         **kwargs: Any,
     ) -> bool:
@@ -109,7 +122,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         return True
 
     def _save_bearer_token(
-        self, token: dict[str, Any], request: OAuthRequest, *args: Any, **kwargs: Any
+        self, token: dict[str, Any], request: TeamRequest, *args: Any, **kwargs: Any
     ) -> None:
         # Two refreshes with one token: the loser waits on the row lock, then finds it used.
         # The toolkit would hand back the winner's access token, but tokens are stored only
@@ -123,7 +136,7 @@ class TeamOAuth2Validator(OAuth2Validator):
             self._claim_code(request)
         super()._save_bearer_token(token, request, *args, **kwargs)
 
-    def _claim_code(self, request: OAuthRequest) -> None:
+    def _claim_code(self, request: TeamRequest) -> None:
         """Mark the code used, in the transaction that saves its tokens (row-locked).
 
         Two exchanges of one code: the second waits for the first's lock, then finds the
@@ -143,7 +156,7 @@ class TeamOAuth2Validator(OAuth2Validator):
         request.token_family = grant.token_family
 
     def _create_authorization_code(
-        self, request: OAuthRequest, code: dict[str, str], expires: datetime | None = None
+        self, request: TeamRequest, code: dict[str, str], expires: datetime | None = None
     ) -> Grant:
         team = getattr(request, "team", None)
         if team is None:  # only the consent view issues codes, and it always picks a team
@@ -161,7 +174,7 @@ class TeamOAuth2Validator(OAuth2Validator):
     def _create_access_token(
         self,
         expires: datetime,
-        request: OAuthRequest,
+        request: TeamRequest,
         token: dict[str, Any],
         source_refresh_token: RefreshToken | None = None,
     ) -> AccessToken:
@@ -187,7 +200,7 @@ class TeamOAuth2Validator(OAuth2Validator):
 
     def _create_refresh_token(
         self,
-        request: OAuthRequest,
+        request: TeamRequest,
         refresh_token_code: str,
         access_token: AccessToken,
         previous_refresh_token: RefreshToken | None,

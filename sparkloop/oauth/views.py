@@ -11,7 +11,9 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse_lazy
+from django.views import View
 from oauth2_provider.scopes import get_scopes_backend
 from oauth2_provider.views import (
     AuthorizationView,
@@ -57,19 +59,24 @@ class ConsentView(AuthorizationView):
         # The consent page is what picks a team, so it is never skipped ("auto" would reuse
         # an earlier consent for whichever team that was).
         if "approval_prompt" in request.GET:
-            request.GET = request.GET.copy()
-            request.GET["approval_prompt"] = "force"
+            query = request.GET.copy()
+            query["approval_prompt"] = "force"
+            request.GET = query  # type: ignore[assignment]  # django-stubs: GET is replaceable
         self.teams: list[Team] = []
         if request.user.is_authenticated:
             self.teams = list(selectors.membership_teams(user_id=request.user.pk))
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        return response
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response: HttpResponse
         if not self.teams:
-            return self.render_to_response(
+            response = self.render_to_response(
                 {"error": {"error": "no_team", "description": NO_TEAM}}, status=403
             )
-        return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+        else:
+            response = super().get(request, *args, **kwargs)
+        return response
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = super().get_form_kwargs()
@@ -88,27 +95,30 @@ class ConsentView(AuthorizationView):
     def form_invalid(self, form: ConsentForm) -> HttpResponse:
         # Only a tampered or stale form gets here (a team not the person's, missing fields):
         # the page can't be shown again without the original request, so say so.
-        return self.render_to_response(
+        response: HttpResponse = self.render_to_response(
             {"error": {"error": "invalid_request", "description": BAD_CONSENT}}, status=400
         )
+        return response
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
         self.team = form.chosen_team()
-        return super().form_valid(form)  # type: ignore[no-any-return]
+        response: HttpResponse = super().form_valid(form)
+        return response
 
     def create_authorization_response(
         self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
     ) -> tuple[str, dict[str, str], str, int]:
         # oauthlib copies credentials onto its request: the validator reads `team` there.
         credentials["team"] = self.team
-        return super().create_authorization_response(  # type: ignore[no-any-return]
+        response: tuple[str, dict[str, str], str, int] = super().create_authorization_response(
             request=request, scopes=scopes, credentials=credentials, allow=allow
         )
+        return response
 
 
 def presented_client_id(request: HttpRequest) -> str | None:
     """The client_id a request authenticated with: HTTP Basic (RFC 6749 §2.3.1) or the body."""
-    scheme, _, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme == "Basic":
         try:
             user = base64.b64decode(encoded.strip()).decode().partition(":")[0]
@@ -118,7 +128,7 @@ def presented_client_id(request: HttpRequest) -> str | None:
     return request.POST.get("client_id")
 
 
-class ClientAuthThrottleMixin:
+class ClientAuthThrottleMixin(View):
     """Locks out an address or an OAuth client after too many failed client authentications.
 
     Checking a client secret costs a password hash (about 0.3 s of CPU), so a locked-out
@@ -127,12 +137,12 @@ class ClientAuthThrottleMixin:
     rules (settings AUTH_FAILURE_*) and one admin page cover both (docs/security.md).
     """
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         client_id = presented_client_id(request)
         credentials = {"username": f"oauth-client:{client_id}"} if client_id else {}
         if not AxesProxyHandler.is_allowed(request, credentials):
             return lockout_response(request, credentials=credentials)
-        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response = super().dispatch(request, *args, **kwargs)
         # 401 invalid_client (token, revocation), 403 (introspection): the credentials.
         if response.status_code in (401, 403):
             user_login_failed.send(sender=type(self), credentials=credentials, request=request)
@@ -176,7 +186,8 @@ class ClientIntrospectView(ClientAuthThrottleMixin, IntrospectTokenView):
             token=token, client_id=client_id
         ):
             return JsonResponse({"active": False})
-        return self.get_token_response(token)  # type: ignore[no-any-return]
+        response: HttpResponse = self.get_token_response(token)
+        return response
 
 
 class ConnectionViewSet(TeamViewSet):

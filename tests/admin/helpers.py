@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib.messages import get_messages
-from django.http import HttpResponse
+
+if TYPE_CHECKING:  # the test client's response, as django-stubs names it
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 
-def messages_of(response: HttpResponse) -> list[str]:
+def messages_of(response: _MonkeyPatchedWSGIResponse) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 

@@ -34,7 +34,7 @@ from django_celery_beat.models import (
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
-from sparkloop.models import Team
+from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
 from sparkloop.oauth.services import application_create, connection_record
 from sparkloop.services import api_key_create
@@ -66,11 +66,6 @@ NOT_STATE = (Session, LogEntry)
 def registered(label: str) -> tuple[type[models.Model], admin.ModelAdmin[Any]]:
     model = apps.get_model(label)
     return model, admin.site._registry[model]
-
-
-def model_named(name: str) -> type[models.Model]:
-    """A registered model by class name (team memberships are moving between apps)."""
-    return next(model for model in admin.site._registry if model.__name__ == name)
 
 
 def admin_request(user: User) -> Any:
@@ -146,7 +141,7 @@ def world(team: Team, settings: SettingsWrapper) -> None:
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
     )
     person = User.objects.create_user(username="alice")
-    model_named("TeamMembership").objects.create(user=person, team=team)
+    TeamMembership.objects.create(user=person, team=team)
     connection_record(team=team, application=app, scope="read:subscribers", consented=True)
     expires = timezone.now() + timedelta(hours=1)
     access = AccessToken.objects.create(
@@ -233,7 +228,9 @@ def test_staff_holding_the_declared_permissions_are_offered_every_action(
     superuser: User, label: str, action: str
 ) -> None:
     model, model_admin = registered(label)
-    func = model_admin.get_actions(admin_request(superuser))[action][0]
+    entry = model_admin.get_actions(admin_request(superuser))[action]
+    assert entry is not None
+    func = entry[0]
     declared = getattr(func, "allowed_permissions", ())
     assert declared, f"{label}: the action {action} declares no permissions="
     user = staff("permitted", permission(model, "view"), *(permission(model, p) for p in declared))

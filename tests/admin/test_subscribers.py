@@ -339,7 +339,7 @@ class TestActions:
             {
                 "action": "unsubscribe",
                 "select_across": "1",
-                "_selected_action": [Subscriber.objects.filter(team=team).first().pk],
+                "_selected_action": [Subscriber.objects.filter(team=team)[0].pk],
             },
             follow=True,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,16 +16,18 @@ pytestmark = pytest.mark.django_db
 CAMPAIGN_ID = re.compile(r"^MF[0-9a-f]{10}$")
 
 
-def create_subscriber(client: APIClient, **body: object) -> dict:
+def create_subscriber(client: APIClient, **body: object) -> dict[str, Any]:
     response = client.post("/v2/subscribers", body, format="json")
     assert response.status_code == 201, response.content
-    return response.json()["subscriber"]
+    result: dict[str, Any] = response.json()["subscriber"]
+    return result
 
 
-def create_campaign(client: APIClient, **body: object) -> dict:
+def create_campaign(client: APIClient, **body: object) -> dict[str, Any]:
     response = client.post("/v2/campaigns", body, format="json")
     assert response.status_code == 201, response.content
-    return response.json()["campaign"]
+    result: dict[str, Any] = response.json()["campaign"]
+    return result
 
 
 def default_campaign(team: Team) -> Campaign:
@@ -99,7 +102,7 @@ class TestCreate:
         assert campaign["rewards"][0]["uuid"].startswith("reward_")
 
     @pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": None}])
-    def test_it_requires_a_name(self, api_client: APIClient, body: dict) -> None:
+    def test_it_requires_a_name(self, api_client: APIClient, body: dict[str, Any]) -> None:
         response = api_client.post("/v2/campaigns", body, format="json")
         assert response.status_code == 400
         assert response.json()["error"] == "You have to provide a name"
@@ -119,7 +122,9 @@ class TestCreate:
             ),
         ],
     )
-    def test_it_validates_rewards(self, api_client: APIClient, reward: dict, error: str) -> None:
+    def test_it_validates_rewards(
+        self, api_client: APIClient, reward: dict[str, Any], error: str
+    ) -> None:
         response = api_client.post(
             "/v2/campaigns", {"name": "C", "rewards": [reward]}, format="json"
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,13 +14,14 @@ from webhooks.models import Event
 pytestmark = pytest.mark.django_db
 
 
-def post(client: APIClient, path: str, body: dict) -> dict:
+def post(client: APIClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = client.post(path, body, format="json")
     assert response.status_code == 201, response.content
-    return response.json()
+    result: dict[str, Any] = response.json()
+    return result
 
 
-def campaign_with_member(client: APIClient, *rewards: dict) -> tuple[str, dict]:
+def campaign_with_member(client: APIClient, *rewards: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     campaign = post(client, "/v2/campaigns", {"name": "C", "rewards": list(rewards)})["campaign"]
     ref = post(client, "/v2/subscribers", {"email": "ref@example.com"})["subscriber"]
     post(
@@ -29,7 +32,7 @@ def campaign_with_member(client: APIClient, *rewards: dict) -> tuple[str, dict]:
     return campaign["uuid"], ref
 
 
-def verified_referral(client: APIClient, ref: dict, email: str) -> None:
+def verified_referral(client: APIClient, ref: dict[str, Any], email: str) -> None:
     body = {"email": email, "referrer_code": ref["ref_code"], "status": "confirmed"}
     post(client, "/v2/subscribers", body)
 

@@ -13,6 +13,7 @@ from sparkloop.api.permissions import IsTeamAuthenticated
 from sparkloop.api.views import TeamViewSet
 from sparkloop.models import Team
 from subscribers.services import subscriber_create
+from tests.clients import KeyedClient
 from tests.oauth.helpers import bearer, fast_hashers, issue_token
 
 __all__ = ["fast_hashers"]
@@ -82,7 +83,9 @@ class TestBearerTokens:
 
         assert client.get("/v2/subscribers").status_code == 200
 
-    def test_an_api_key_still_wins_when_both_are_sent(self, team: Team, api_client: Any) -> None:
+    def test_an_api_key_still_wins_when_both_are_sent(
+        self, team: Team, api_client: KeyedClient
+    ) -> None:
         api_client.credentials(
             HTTP_X_API_KEY=api_client.raw_key, HTTP_AUTHORIZATION="Bearer not-a-token"
         )

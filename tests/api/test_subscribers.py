@@ -6,6 +6,7 @@ Updates, unsubscribe, reject, delete, events and errors: tests/api/test_subscrib
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from sparkloop.models import Team
 from subscribers.models import Subscriber
+from tests.clients import KeyedClient
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +40,11 @@ SUBSCRIBER_FIELDS = {
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def create(client: APIClient, **body: object) -> dict:
+def create(client: APIClient, **body: object) -> dict[str, Any]:
     response = client.post("/v2/subscribers", body, format="json")
     assert response.status_code == 201, response.content
-    return response.json()["subscriber"]
+    result: dict[str, Any] = response.json()["subscriber"]
+    return result
 
 
 class TestCreate:
@@ -121,7 +124,7 @@ class TestCreate:
         assert isinstance(subscriber["created_at"], int)
 
     @pytest.mark.parametrize("body", [{}, {"email": ""}, {"email": None}, {"name": "x"}])
-    def test_it_requires_an_email(self, api_client: APIClient, body: dict) -> None:
+    def test_it_requires_an_email(self, api_client: APIClient, body: dict[str, Any]) -> None:
         response = api_client.post("/v2/subscribers", body, format="json")
         assert response.status_code == 400
         assert response.json()["error"] == "You have to provide at least an email"
@@ -163,7 +166,7 @@ class TestCreate:
         ],
     )
     def test_it_answers_bad_types_with_a_400(
-        self, api_client: APIClient, body: dict, fragment: str
+        self, api_client: APIClient, body: dict[str, Any], fragment: str
     ) -> None:
         response = api_client.post("/v2/subscribers", body, format="json")
         assert response.status_code == 400
@@ -364,10 +367,10 @@ class TestRetrieve:
         assert response.status_code == 200
         assert response.json()["subscriber"]["uuid"] == created["uuid"]
 
-    def test_it_accepts_the_key_header_in_upper_case(self, api_client: APIClient) -> None:
+    def test_it_accepts_the_key_header_in_upper_case(self, api_client: KeyedClient) -> None:
         created = create(api_client, email="ann@example.com")
         client = APIClient()
-        client.credentials(HTTP_X_API_KEY=api_client.raw_key)  # type: ignore[attr-defined]
+        client.credentials(HTTP_X_API_KEY=api_client.raw_key)
         assert client.get(f"/v2/subscribers/{created['uuid']}").status_code == 200
 
     @pytest.mark.parametrize("identifier", ["sub_000000000000", "nobody@example.com"])

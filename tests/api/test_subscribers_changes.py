@@ -5,6 +5,8 @@ Creating, listing and reading: tests/api/test_subscribers.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -225,7 +227,7 @@ class TestEvents:
         assert SubscriberEvent.objects.get().value_cents == 149000
 
     @pytest.mark.parametrize("body", [{}, {"value": None}, {"event": {"description": "x"}}])
-    def test_it_requires_a_value(self, api_client: APIClient, body: dict) -> None:
+    def test_it_requires_a_value(self, api_client: APIClient, body: dict[str, Any]) -> None:
         create(api_client, email="ann@example.com")
         response = api_client.post("/v2/subscribers/ann%40example.com/events", body, format="json")
         assert response.status_code == 400

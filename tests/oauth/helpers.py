@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -19,6 +19,9 @@ from rest_framework.test import APIClient
 from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application
 from sparkloop.oauth.services import application_create
+
+if TYPE_CHECKING:  # the test client's response, as django-stubs names it
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 REDIRECT_URI = "https://partner.example/callback"
 PASSWORD = "correct horse battery staple"
@@ -132,7 +135,7 @@ def consent(
     return verifier, browser.post("/oauth/authorize/", fields)
 
 
-def code_from(response: Any) -> str:
+def code_from(response: _MonkeyPatchedWSGIResponse) -> str:
     assert response.status_code == 302, response.content
     location = urlparse(response["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI

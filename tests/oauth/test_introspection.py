@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -10,10 +12,15 @@ from sparkloop.oauth.models import Application
 from tests.oauth.helpers import make_app
 from tests.oauth.test_tokens import _basic, authorized_tokens
 
+if TYPE_CHECKING:  # the test client's response, as djangorestframework-stubs names it
+    from rest_framework.response import _MonkeyPatchedResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def introspect(app: Application, secret: str, token: str, *, basic: bool = True) -> APIClient:
+def introspect(
+    app: Application, secret: str, token: str, *, basic: bool = True
+) -> _MonkeyPatchedResponse:
     client = APIClient()
     if basic:
         client.credentials(HTTP_AUTHORIZATION=_basic(app.client_id, secret))

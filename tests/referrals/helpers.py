@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from referrals.models import Campaign
 from referrals.services import campaign_create
 from sparkloop.models import Team
@@ -19,7 +21,7 @@ def configure(campaign: Campaign, **fields: object) -> Campaign:
     return campaign
 
 
-def refer(team: Team, referrer: Subscriber, email: str, **kwargs: object) -> Subscriber:
+def refer(team: Team, referrer: Subscriber, email: str, **kwargs: Any) -> Subscriber:
     return subscriber_create(team=team, email=email, referrer_code=referrer.ref_code, **kwargs)
 
 
@@ -27,5 +29,5 @@ def confirm(subscriber: Subscriber) -> Subscriber:
     return subscriber_update(subscriber=subscriber, status=Subscriber.Status.CONFIRMED)
 
 
-def campaign_with_rewards(team: Team, *rewards: dict[str, object], **fields: object) -> Campaign:
+def campaign_with_rewards(team: Team, *rewards: dict[str, Any], **fields: Any) -> Campaign:
     return campaign_create(team=team, name="Rewards", rewards=list(rewards), **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import CampaignMembership, RewardGrant
+from referrals.models import Campaign, CampaignMembership, RewardGrant
 from referrals.services import (
     grant_approve,
     grant_redeem,
@@ -18,6 +18,7 @@ from referrals.services.rewards import (
 )
 from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
+from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_delete
 from tests.referrals.helpers import campaign_with_rewards, configure, confirm, refer
 from webhooks.models import Event
@@ -25,7 +26,7 @@ from webhooks.models import Event
 pytestmark = pytest.mark.django_db
 
 
-def member_of(campaign, team: Team, email: str = "ref@example.com"):  # type: ignore[no-untyped-def]
+def member_of(campaign: Campaign, team: Team, email: str = "ref@example.com") -> Subscriber:
     referrer = subscriber_create(team=team, email=email)
     membership_create(campaign=campaign, subscriber=referrer, identifier=email)
     return referrer
@@ -94,8 +95,12 @@ def test_a_recurring_reward_unlocks_every_n_referrals(team: Team) -> None:
         confirm(refer(team, referrer, f"friend{i}@example.com"))
     grants = RewardGrant.objects.order_by("occurrence")
     assert [(g.occurrence, g.referrals) for g in grants] == [(1, 2), (2, 4)]
-    last = Event.objects.filter(type="new_referral", payload__campaign_id=campaign.public_id)
-    assert last.order_by("-id").first().payload["referrer"]["next_reward"] == 1
+    events = Event.objects.filter(
+        type=Event.Type.NEW_REFERRAL, payload__campaign_id=campaign.public_id
+    )
+    last = events.order_by("-id").first()
+    assert last is not None
+    assert last.payload["referrer"]["next_reward"] == 1
 
 
 def test_coupon_codes_are_handed_out_once_each_until_the_pool_is_empty(team: Team) -> None:

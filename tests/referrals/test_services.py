@@ -60,7 +60,7 @@ def test_a_member_removed_and_added_again_gets_its_referrals_back(team: Team) ->
 
 
 def test_a_referrer_in_no_campaign_is_placed_in_the_default_one(team: Team) -> None:
-    bare = SubscriberFactory(team=team, email="old@example.com")
+    bare = SubscriberFactory.create(team=team, email="old@example.com")
     referred = confirm(refer(team, bare, "new@example.com"))
     membership = CampaignMembership.objects.get(subscriber=bare)
     assert membership.campaign == default_campaign(team)

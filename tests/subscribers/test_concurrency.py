@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -51,7 +52,7 @@ def key_for(team: Team) -> str:
 
 def test_fifty_simultaneous_creates_of_one_email_make_one_row(team: Team) -> None:
     key = key_for(team)
-    bodies: list[dict] = []
+    bodies: list[dict[str, Any]] = []
 
     def work(i: int) -> int:
         client = APIClient()
@@ -105,7 +106,7 @@ def test_concurrent_delete_unsubscribe_and_reject_of_one_subscriber_never_answer
     referrer = client.post("/v2/subscribers", {"email": "ref@example.com"}, format="json").json()
     body = {"email": "friend@example.com", "referrer_code": referrer["subscriber"]["ref_code"]}
     uuid = client.post("/v2/subscribers", body, format="json").json()["subscriber"]["uuid"]
-    answers: list[tuple[str, int, dict]] = []
+    answers: list[tuple[str, int, dict[str, Any]]] = []
     lock = threading.Lock()
     slots = threading.BoundedSemaphore(CONNECTIONS)
 

@@ -26,7 +26,7 @@ def modules(app: str) -> list[Path]:
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:
     """(module, imported names) of every import statement, at any depth."""
-    found = []
+    found: list[tuple[str, list[str]]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found += [(alias.name, []) for alias in node.names]

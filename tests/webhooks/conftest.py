@@ -83,7 +83,9 @@ class Broker:
         """The delivery ids of each send task published so far (taken off the queue)."""
         batches = []
         with celery_app.connection_for_write() as conn:
-            channel = conn.default_channel
+            # kombu types the channel as StdChannel, without the basic_get and queue_purge
+            # that every transport's channel has.
+            channel: Any = conn.default_channel
             while (message := channel.basic_get(self.queue, no_ack=True)) is not None:
                 assert message.headers["task"] == SEND_TASK
                 args, _kwargs, _embed = message.decode()
@@ -95,7 +97,7 @@ class Broker:
 
     def purge(self) -> None:
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(self.queue)
+            conn.default_channel.queue_purge(self.queue)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
@@ -112,14 +114,15 @@ def broker_unreachable(port: int) -> Iterator[None]:
     """The Celery app publishes to a closed port on 127.0.0.1 (refused connections)."""
     # The write URL: CELERY_BROKER_URL in the environment wins over the broker_url setting.
     old = celery_app.conf.get("broker_write_url")
-    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{port}/0"
-    # Celery keeps a connection pool per app; forget it (as Celery does after a fork).
-    celery_app._after_fork()
+    celery_app.conf["broker_write_url"] = f"redis://127.0.0.1:{port}/0"
+    # Celery keeps a connection pool per app; forget it (as Celery does after a fork, with a
+    # method celery-types does not declare).
+    celery_app._after_fork()  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        celery_app.conf.broker_write_url = old
-        celery_app._after_fork()
+        celery_app.conf["broker_write_url"] = old
+        celery_app._after_fork()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def test_a_batch_with_successes_and_failures_records_each_outcome(
         attempt = row.attempts.get()
         if row.endpoint_id == failing.pk:
             assert (row.status, row.retry_step, row.last_status_code) == (Status.PENDING, 1, 503)
+            assert row.next_attempt_at is not None
             assert row.next_attempt_at > timezone.now()
             assert (attempt.outcome, attempt.response_body) == (Outcome.HTTP_ERROR, "down")
         else:

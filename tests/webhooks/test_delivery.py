@@ -150,6 +150,7 @@ class TestFailedAttempts:
         assert delivery.status == Status.PENDING
         assert delivery.retry_step == 1
         assert delivery.enqueued_at is None  # the sweeper publishes it when due
+        assert delivery.next_attempt_at is not None
         delay = delivery.next_attempt_at - before
         assert RETRY_SCHEDULE[0] * 0.85 < delay < RETRY_SCHEDULE[0] * 1.2
         attempt = delivery.attempts.get()
@@ -214,7 +215,9 @@ class TestFailedAttempts:
 
         webhook_delivery_send_task(delivery.pk)
 
-        delay = _reload(delivery).next_attempt_at - before
+        next_attempt_at = _reload(delivery).next_attempt_at
+        assert next_attempt_at is not None
+        delay = next_attempt_at - before
         assert timedelta(minutes=59) < delay < timedelta(minutes=61)
 
     def test_it_does_not_follow_redirects(

@@ -195,6 +195,7 @@ class TestEndpointOthers:
 
         assert endpoint.secret != old
         assert endpoint.previous_secret == old
+        assert endpoint.previous_secret_expires_at is not None
         assert endpoint.previous_secret_expires_at > timezone.now() + timedelta(minutes=119)
 
     def test_disable_is_told_once(self, team: Team) -> None:
@@ -341,6 +342,7 @@ class TestTeamWebhookToken:
         assert team.webhook_token != old
         assert len(team.webhook_token) == 32
         assert team.previous_webhook_token == old
+        assert team.previous_webhook_token_expires_at is not None
         assert team.previous_webhook_token_expires_at > timezone.now() + timedelta(minutes=119)
 
     def test_rotate_without_grace_forgets_the_old_token(self, team: Team) -> None:

@@ -198,8 +198,8 @@ def test_the_queue_depth_is_read_from_the_broker(settings: Any) -> None:
     assert webhook_queue_depth() == 0
     try:
         for _ in range(3):
-            webhook_delivery_send_task.apply_async(args=[0], queue=settings.WEBHOOK_QUEUE)
+            webhook_delivery_send_task.apply_async(args=(0,), queue=settings.WEBHOOK_QUEUE)
         assert webhook_queue_depth() == 3
     finally:
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(settings.WEBHOOK_QUEUE)
+            conn.default_channel.queue_purge(settings.WEBHOOK_QUEUE)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -88,7 +89,7 @@ def attempts_record_successes(
     db = db or connection
     if db.vendor != "postgresql":
         return _record_successes_portable(results, now)
-    params: list[object] = []
+    params: list[Any] = []
     for claim, started_at, result in results:
         params += [
             claim.delivery_id,

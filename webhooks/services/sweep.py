@@ -48,7 +48,7 @@ def _stuck_recover(now: datetime, batch_size: int) -> int:
                     delivery_id=pk,
                     number=number,
                     outcome=DeliveryAttempt.Outcome.WORKER_LOST,
-                    started_at=claimed_at,
+                    started_at=claimed_at or now,  # never None: the filter compared it
                     error=WORKER_LOST_ATTEMPT,
                 )
                 recovered += 1

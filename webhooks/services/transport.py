@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import requests
 from django.conf import settings
@@ -26,6 +26,9 @@ from requests.adapters import HTTPAdapter
 
 from webhooks.addresses import Target
 from webhooks.models import DeliveryAttempt
+
+if TYPE_CHECKING:  # the shapes types-requests gives this hook (stubs only)
+    from requests.adapters import _HostParams, _PoolKwargs
 
 BODY_EXCERPT_CHARS = 1024
 BODY_READ_LIMIT = 64 * 1024  # read at most this much of an answer (keeps the connection reusable)
@@ -54,15 +57,19 @@ class PinnedAdapter(HTTPAdapter):
     """
 
     def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str,
+        cert: str | tuple[str, str] | None = None,
+    ) -> tuple[_HostParams, _PoolKwargs]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, verify, cert
         )
         name = _host_name(request.headers.get("Host", ""))
         if host_params["scheme"] == "https" and name:
-            pool_kwargs["server_hostname"] = name
-            pool_kwargs["assert_hostname"] = name
+            # urllib3's HTTPSConnectionPool takes both; types-requests' _PoolKwargs omits them.
+            pool_kwargs["server_hostname"] = name  # type: ignore[typeddict-unknown-key]
+            pool_kwargs["assert_hostname"] = name  # type: ignore[typeddict-unknown-key]
         return host_params, pool_kwargs
 
 
