@@ -49,6 +49,7 @@ def campaign_get(*, team: Team, identifier: str) -> Campaign:
     )
     if campaign is None:
         raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
+    campaign.team = team  # the team it was found in: no query when its team is read again
     return campaign
 
 
