@@ -20,7 +20,8 @@ from django.urls import get_script_prefix
 from django.utils.http import http_date
 
 V1_PREFIXES = ("/v1/", "/api/v1/")
-# API v1 was deprecated from the day it was served here: SparkLoop had deprecated it already.
+# API v1 was deprecated here from the month it was first served (SparkLoop had deprecated it
+# long before); RFC 9745 allows a date in the past.
 DEPRECATED_AT = datetime(2026, 12, 1, tzinfo=UTC)
 V2_DOCS = "v2/docs"
 
