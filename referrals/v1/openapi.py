@@ -1,26 +1,26 @@
 """OpenAPI descriptions of API v1's operations: every one marked deprecated, with examples.
 
 Kept beside the views, outside them, so that the views stay parse-call-render; imported by
-`referrals/v1/urls.py`. `V1AutoSchema` adds what all v1 operations share (deprecated, a `v1_`
-operation id, a v1 tag, the Deprecation/Sunset/Link headers) to what every operation of
-the API shares (`sparkloop.api.schema`).
+`referrals/v1/urls.py`. What all v1 operations share is `referrals.v1.schema.V1AutoSchema`;
+the example objects are in `referrals.v1.examples`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import serializers
 
 from referrals.openapi import CAMPAIGN
 from referrals.serializers import CampaignOutputSerializer
+from referrals.v1.examples import (
+    CAMPAIGN_EXAMPLE,
+    EVENT_EXAMPLE,
+    SUBSCRIBER_EXAMPLE,
+    WEBHOOK_EXAMPLE,
+)
+from referrals.v1.schema import V1AutoSchema, body, deprecated, error_response, example
 from referrals.v1.serializers import (
     SUBSCRIBER_FIELDS_DROPPED,
     V1CampaignUpdateInputSerializer,
@@ -29,7 +29,7 @@ from referrals.v1.serializers import (
     V1WebhookUpdateInputSerializer,
 )
 from referrals.v1.views import CampaignSubscriberViewSet, CampaignViewSet, CampaignWebhookViewSet
-from sparkloop.api.schema import PAGE, PER_PAGE, ApiAutoSchema, ErrorSerializer, envelope
+from sparkloop.api.schema import PAGE, PER_PAGE, envelope
 from subscribers.openapi import SubscriberEventSerializer
 from subscribers.serializers import (
     SubscriberEventInputSerializer,
@@ -37,48 +37,6 @@ from subscribers.serializers import (
     SubscriberUpdateInputSerializer,
 )
 from webhooks.serializers import WebhookOutputSerializer, WebhookWithSecretOutputSerializer
-
-DEPRECATED = "API v1 is deprecated: use API v2 ({successor})."
-
-HEADERS: dict[str, dict[str, Any]] = {
-    "Deprecation": {
-        "schema": {"type": "string"},
-        "description": "RFC 9745: since when API v1 is deprecated (`@<epoch seconds>`).",
-        "required": True,
-    },
-    "Sunset": {
-        "schema": {"type": "string"},
-        "description": "RFC 8594: when API v1 may stop answering (an HTTP date).",
-        "required": True,
-    },
-    "Link": {
-        "schema": {"type": "string"},
-        "description": 'The v2 documentation: `rel="successor-version"` and `rel="deprecation"`.',
-        "required": True,
-    },
-}
-
-
-class V1AutoSchema(ApiAutoSchema):
-    """What every v1 operation shares: deprecated, its own ids and tags, the headers."""
-
-    def is_deprecated(self) -> bool:
-        return True
-
-    def get_operation_id(self) -> str:
-        return f"v1_{super().get_operation_id()}"
-
-    def get_tags(self) -> list[str]:
-        return [f"v1 {getattr(self.view, 'scope_resource', '')}".strip()]
-
-    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
-        operation = super().get_operation(*args, **kwargs)
-        if operation is None:
-            return None
-        for response in operation["responses"].values():
-            response["headers"] = {**response.get("headers", {}), **HEADERS}
-        return operation
-
 
 for viewset in (CampaignViewSet, CampaignSubscriberViewSet, CampaignWebhookViewSet):
     # Before extend_schema_view, which builds on the viewset's schema class.
@@ -106,94 +64,8 @@ class V1SubscriberSerializer(SubscriberOutputSerializer):
         return fields
 
 
-def _error(status: int, *messages: str) -> OpenApiResponse:
-    """An error response with each of its documented sentences as an example."""
-    return OpenApiResponse(
-        ErrorSerializer,
-        description="Each example is one of this operation's error sentences.",
-        examples=[
-            OpenApiExample(message, value={"error": message}, status_codes=[str(status)])
-            for message in messages
-        ],
-    )
-
-
-def _deprecated(successor: str, **kwargs: Any) -> Any:
-    """extend_schema for a v1 operation, naming the v2 operation that replaces it."""
-    description = DEPRECATED.format(successor=successor)
-    if kwargs.get("description"):
-        description = f"{kwargs.pop('description')}\n\n{description}"
-    return extend_schema(description=description, **kwargs)
-
-
-# --- Examples (the shapes the tests check) ---------------------------------------------------
-
-CAMPAIGN_EXAMPLE = {
-    "uuid": "MF9a78983d1c",
-    "name": "My cool newsletter",
-    "landing_url": "https://news.example.com/",
-    "default": True,
-    "verification": "on_confirmation",
-    "holding_days": 7,
-    "rewards": [
-        {
-            "uuid": "reward_cdebf4f0130a",
-            "name": "Sticker pack",
-            "referrals": 3,
-            "recurring": False,
-            "requires_approval": False,
-            "created_at": "2021-03-01T09:00:00.000Z",
-        }
-    ],
-    "created_at": "2021-03-01T09:00:00.000Z",
-}
-SUBSCRIBER_EXAMPLE = {
-    "uuid": "sub_37775e51c5ab",
-    "email": "drago@example.com",
-    "name": "Drago Vrago",
-    "ref_code": "d785f0a1",
-    "referrer_code": "c784ef4f",
-    "referrals_count": 2,
-    "status": "confirmed",
-    "ip_address": "213.19.137.18",
-    "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)",
-    "origin": "api",
-    "utm_source": "twitter",
-    "utm_campaign": "spring",
-    "created_at": "2021-03-14T10:34:56.000Z",
-    "referral_link": "https://news.example.com/?rh_ref=d785f0a1",
-    "tot_referrals": 1,
-    "next_reward": 2,
-}
-EVENT_EXAMPLE = {
-    "uuid": "event_3138d33419ab",
-    "value": 14.9,
-    "description": "Bought the annual plan",
-    "campaign_uuid": "MF9a78983d1c",
-    "subscriber_uuid": "sub_37775e51c5ab",
-    "created_at": "2021-11-29T10:14:20.955Z",
-}
-WEBHOOK_EXAMPLE = {
-    "uuid": "webhook_ac06a45cb5e1",
-    "url": "https://hooks.example.com/sparkloop",
-    "events": {"new_referral": True, "reward_unlocked": None},
-    "enabled": True,
-    "disabled_reason": "",
-    "campaign_uuid": "MF9a78983d1c",
-    "created_at": "2021-03-14T10:34:56.000Z",
-}
-
-
-def _example(name: str, value: Any, *, status: int = 200) -> OpenApiExample:
-    return OpenApiExample(name, value=value, response_only=True, status_codes=[str(status)])
-
-
-def _body(name: str, value: Any) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=True)
-
-
-CAMPAIGN_NOT_FOUND = _error(404, "Campaign MF9a78983d1c not found!")
-SUBSCRIBER_NOT_FOUND = _error(
+CAMPAIGN_NOT_FOUND = error_response(404, "Campaign MF9a78983d1c not found!")
+SUBSCRIBER_NOT_FOUND = error_response(
     404, "Campaign MF9a78983d1c not found!", "Subscriber drago@example.com not found!"
 )
 SUBSCRIBER_ID = OpenApiParameter(
@@ -206,33 +78,35 @@ SUBSCRIBER = envelope("V1SubscriberResponse", subscriber=V1SubscriberSerializer(
 WEBHOOK = envelope("V1WebhookResponse", webhook=WebhookOutputSerializer())
 
 extend_schema_view(
-    list=_deprecated(
+    list=deprecated(
         "`GET /v2/campaigns`",
         summary="List campaigns (v1)",
         responses={
             200: envelope("V1CampaignListResponse", campaigns=CampaignOutputSerializer(many=True))
         },
-        examples=[_example("Campaigns", {"campaigns": [CAMPAIGN_EXAMPLE]})],
+        examples=[example("Campaigns", {"campaigns": [CAMPAIGN_EXAMPLE]})],
     ),
-    retrieve=_deprecated(
+    retrieve=deprecated(
         "`GET /v2/campaigns/:id`",
         summary="Get a campaign (v1)",
         responses={200: CAMPAIGN, 404: CAMPAIGN_NOT_FOUND},
-        examples=[_example("A campaign", {"campaign": CAMPAIGN_EXAMPLE})],
+        examples=[example("A campaign", {"campaign": CAMPAIGN_EXAMPLE})],
     ),
-    update=_deprecated(
+    update=deprecated(
         "`PUT /v2/campaigns/:id`",
         summary="Rename a campaign (v1)",
         description="Only `name`; other keys are ignored.",
         request=V1CampaignUpdateInputSerializer,
         responses={
             200: CAMPAIGN,
-            400: _error(400, "You have to update at least 1 field.", "You have to provide a name"),
+            400: error_response(
+                400, "You have to update at least 1 field.", "You have to provide a name"
+            ),
             404: CAMPAIGN_NOT_FOUND,
         },
         examples=[
-            _body("New name", {"name": "Even better campaign name!"}),
-            _example(
+            body("New name", {"name": "Even better campaign name!"}),
+            example(
                 "Renamed", {"campaign": {**CAMPAIGN_EXAMPLE, "name": "Even better campaign name!"}}
             ),
         ],
@@ -240,7 +114,7 @@ extend_schema_view(
 )(CampaignViewSet)
 
 extend_schema_view(
-    list=_deprecated(
+    list=deprecated(
         "`GET /v2/campaigns/:id/subscribers`",
         summary="List a campaign's subscribers (v1)",
         description=(
@@ -256,7 +130,7 @@ extend_schema_view(
             200: envelope(
                 "V1SubscriberListResponse", subscribers=V1SubscriberSerializer(many=True)
             ),
-            400: _error(
+            400: error_response(
                 400,
                 "Type must be one of all, referrals, advocates",
                 "Page must be a positive integer",
@@ -264,9 +138,9 @@ extend_schema_view(
             ),
             404: CAMPAIGN_NOT_FOUND,
         },
-        examples=[_example("Subscribers", {"subscribers": [SUBSCRIBER_EXAMPLE]})],
+        examples=[example("Subscribers", {"subscribers": [SUBSCRIBER_EXAMPLE]})],
     ),
-    create=_deprecated(
+    create=deprecated(
         "`POST /v2/subscribers`, then `POST /v2/campaigns/:id/campaign_memberships`",
         summary="Create a subscriber in a campaign (v1)",
         description=(
@@ -277,7 +151,7 @@ extend_schema_view(
         request=V1SubscriberCreateInputSerializer,
         responses={
             200: SUBSCRIBER,
-            400: _error(
+            400: error_response(
                 400,
                 "You have to provide at least an email",
                 "Email is invalid",
@@ -286,7 +160,7 @@ extend_schema_view(
             404: CAMPAIGN_NOT_FOUND,
         },
         examples=[
-            _body(
+            body(
                 "A referred subscriber",
                 {
                     "email": "drago@example.com",
@@ -296,7 +170,7 @@ extend_schema_view(
                     "utm_source": "twitter",
                 },
             ),
-            _example(
+            example(
                 "Created",
                 {
                     "subscriber": {
@@ -310,14 +184,14 @@ extend_schema_view(
             ),
         ],
     ),
-    retrieve=_deprecated(
+    retrieve=deprecated(
         "`GET /v2/campaigns/:id/subscribers/:identifier`",
         summary="Get a campaign's subscriber by uuid or email (v1)",
         parameters=[SUBSCRIBER_ID],
         responses={200: SUBSCRIBER, 404: SUBSCRIBER_NOT_FOUND},
-        examples=[_example("A subscriber", {"subscriber": SUBSCRIBER_EXAMPLE})],
+        examples=[example("A subscriber", {"subscriber": SUBSCRIBER_EXAMPLE})],
     ),
-    update=_deprecated(
+    update=deprecated(
         "`PUT /v2/subscribers/:identifier`",
         summary="Update a campaign's subscriber (v1)",
         description="`name`, `email` and/or `status` (`confirmed` or `unsubscribed`).",
@@ -325,7 +199,7 @@ extend_schema_view(
         request=SubscriberUpdateInputSerializer,
         responses={
             200: SUBSCRIBER,
-            400: _error(
+            400: error_response(
                 400,
                 "You have to update at least 1 field.",
                 "Invalid status!",
@@ -335,11 +209,11 @@ extend_schema_view(
             404: SUBSCRIBER_NOT_FOUND,
         },
         examples=[
-            _body("Confirm", {"status": "confirmed"}),
-            _example("Updated", {"subscriber": SUBSCRIBER_EXAMPLE}),
+            body("Confirm", {"status": "confirmed"}),
+            example("Updated", {"subscriber": SUBSCRIBER_EXAMPLE}),
         ],
     ),
-    referrals=_deprecated(
+    referrals=deprecated(
         "`GET /v2/campaigns/:id/subscribers/:identifier/referrals`",
         summary="The subscribers a subscriber referred in this campaign (v1)",
         description="Newest first; no `meta`.",
@@ -349,7 +223,7 @@ extend_schema_view(
             404: SUBSCRIBER_NOT_FOUND,
         },
         examples=[
-            _example(
+            example(
                 "Referrals",
                 {
                     "referrals": [
@@ -370,7 +244,7 @@ extend_schema_view(
             )
         ],
     ),
-    events=_deprecated(
+    events=deprecated(
         "`POST /v2/subscribers/:identifier/events`",
         summary="Record a value event for a campaign's subscriber (v1)",
         description=(
@@ -381,12 +255,14 @@ extend_schema_view(
         request=SubscriberEventInputSerializer,
         responses={
             200: envelope("V1SubscriberEventResponse", event=SubscriberEventSerializer()),
-            400: _error(400, "Subscriber uuid or email blank!", "You have to provide a value"),
+            400: error_response(
+                400, "Subscriber uuid or email blank!", "You have to provide a value"
+            ),
             404: SUBSCRIBER_NOT_FOUND,
         },
         examples=[
-            _body("A purchase", {"value": 14.9, "descripton": "Bought the annual plan"}),
-            _example("Recorded", {"event": EVENT_EXAMPLE}),
+            body("A purchase", {"value": 14.9, "descripton": "Bought the annual plan"}),
+            example("Recorded", {"event": EVENT_EXAMPLE}),
         ],
     ),
 )(CampaignSubscriberViewSet)
@@ -394,11 +270,11 @@ extend_schema_view(
 WEBHOOK_ID = OpenApiParameter(
     "id", str, OpenApiParameter.PATH, description="The webhook's `uuid` (made in this campaign)."
 )
-WEBHOOK_NOT_FOUND = _error(
+WEBHOOK_NOT_FOUND = error_response(
     404, "Campaign MF9a78983d1c not found!", "Webhook webhook_ac06a45cb5e1 not found!"
 )
 extend_schema_view(
-    list=_deprecated(
+    list=deprecated(
         "`GET /v2/webhooks`",
         summary="List a campaign's webhooks (v1)",
         description="The webhooks made in this campaign, newest first; `events` has v1's flags.",
@@ -406,9 +282,9 @@ extend_schema_view(
             200: envelope("V1WebhookListResponse", webhooks=WebhookOutputSerializer(many=True)),
             404: CAMPAIGN_NOT_FOUND,
         },
-        examples=[_example("Webhooks", {"webhooks": [WEBHOOK_EXAMPLE]})],
+        examples=[example("Webhooks", {"webhooks": [WEBHOOK_EXAMPLE]})],
     ),
-    create=_deprecated(
+    create=deprecated(
         "`POST /v2/webhooks`",
         summary="Create a webhook in a campaign (v1)",
         description=(
@@ -420,15 +296,15 @@ extend_schema_view(
             201: envelope(
                 "V1WebhookWithSecretResponse", webhook=WebhookWithSecretOutputSerializer()
             ),
-            400: _error(400, "Url can't be blank", "Url must start with https://"),
+            400: error_response(400, "Url can't be blank", "Url must start with https://"),
             404: CAMPAIGN_NOT_FOUND,
         },
         examples=[
-            _body(
+            body(
                 "New referrals",
                 {"url": "https://hooks.example.com/sparkloop", "new_referral": True},
             ),
-            _example(
+            example(
                 "Created",
                 {
                     "webhook": {
@@ -440,28 +316,28 @@ extend_schema_view(
             ),
         ],
     ),
-    retrieve=_deprecated(
+    retrieve=deprecated(
         "`GET /v2/webhooks/:uuid`",
         summary="Get a campaign's webhook (v1)",
         parameters=[WEBHOOK_ID],
         responses={200: WEBHOOK, 404: WEBHOOK_NOT_FOUND},
-        examples=[_example("A webhook", {"webhook": WEBHOOK_EXAMPLE})],
+        examples=[example("A webhook", {"webhook": WEBHOOK_EXAMPLE})],
     ),
-    update=_deprecated(
+    update=deprecated(
         "`PUT /v2/webhooks/:uuid`",
         summary="Update a campaign's webhook (v1)",
         parameters=[WEBHOOK_ID],
         request=V1WebhookUpdateInputSerializer,
         responses={
             200: WEBHOOK,
-            400: _error(
+            400: error_response(
                 400, "You have to update at least 1 field.", "Url must start with https://"
             ),
             404: WEBHOOK_NOT_FOUND,
         },
         examples=[
-            _body("Rewards too", {"reward_unlocked": True}),
-            _example(
+            body("Rewards too", {"reward_unlocked": True}),
+            example(
                 "Updated",
                 {
                     "webhook": {
@@ -472,12 +348,12 @@ extend_schema_view(
             ),
         ],
     ),
-    destroy=_deprecated(
+    destroy=deprecated(
         "`DELETE /v2/webhooks/:uuid`",
         summary="Delete a campaign's webhook (v1)",
         description="Returns the webhook as it was.",
         parameters=[WEBHOOK_ID],
         responses={200: WEBHOOK, 404: WEBHOOK_NOT_FOUND},
-        examples=[_example("Deleted", {"webhook": WEBHOOK_EXAMPLE})],
+        examples=[example("Deleted", {"webhook": WEBHOOK_EXAMPLE})],
     ),
 )(CampaignWebhookViewSet)
