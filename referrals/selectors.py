@@ -49,6 +49,7 @@ def campaign_get(*, team: Team, identifier: str) -> Campaign:
     )
     if campaign is None:
         raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
+    campaign.team = team  # the team it was found in: no query when its team is read again
     return campaign
 
 
@@ -107,6 +108,21 @@ def campaign_referral_list(*, membership: CampaignMembership) -> QuerySet[Referr
         .select_related("referred")
         .order_by("-created_at", "-id")
     )
+
+
+def campaign_members_of(
+    *, campaign: Campaign, subscribers: Iterable[Subscriber]
+) -> dict[int, CampaignMembership]:
+    """The memberships in `campaign` of those of `subscribers` who are members, by subscriber
+    pk (one query). Each membership's `subscriber` is the instance given."""
+    by_pk = {s.pk: s for s in subscribers}
+    found: dict[int, CampaignMembership] = {}
+    for membership in CampaignMembership.objects.filter(
+        campaign=campaign, subscriber_id__in=list(by_pk)
+    ):
+        membership.subscriber = by_pk[membership.subscriber_id]
+        found[membership.subscriber_id] = membership
+    return found
 
 
 def member_rank(*, membership: CampaignMembership) -> int | None:

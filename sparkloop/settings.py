@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Serves the admin's static files under gunicorn too (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # API v1's Deprecation, Sunset and Link headers on every /v1/ response (docs/api-v1.md).
+    "referrals.v1.middleware.DeprecationHeadersMiddleware",
     # Outermost of the API's: sees every final response under /v2/ to add rate-limit headers.
     "sparkloop.api.throttling.RateLimitHeadersMiddleware",
     # Refuses NUL characters in paths, queries and form bodies (sparkloop/middleware.py).
@@ -182,6 +184,10 @@ REST_FRAMEWORK = {
 }
 # The default tier's limit, "requests/seconds" (tiers: sparkloop/api/throttling.py).
 RATE_LIMIT_DEFAULT = env.str("RATE_LIMIT_DEFAULT", default="120/60")
+# API v1 (deprecated, docs/api-v1.md): its own limit per key, counted on top of the tier's,
+# and the date announced in its Sunset header (ISO 8601; the service does not switch it off).
+RATE_LIMIT_V1 = env.str("RATE_LIMIT_V1", default="60/60")
+API_V1_SUNSET = env.str("API_V1_SUNSET", default="2027-12-31T23:59:59Z")
 # OpenAPI at /v2/schema, Swagger UI at /v2/docs, Redoc at /v2/redoc (sparkloop/api/schema.py).
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsletter referrals API (SparkLoop API v2 compatible)",

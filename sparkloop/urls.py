@@ -18,6 +18,9 @@ urlpatterns = [
     path("oauth/", include("sparkloop.oauth.urls")),
     path("v2/", include(api_v2)),
     path("api/v2/", include(api_v2)),
+    # API v1 (deprecated): campaign-nested, a thin layer over the same services.
+    path("v1/", include("referrals.v1.urls")),
+    path("api/v1/", include("referrals.v1.urls")),
 ]
 
 handler400 = "sparkloop.api.exceptions.json_bad_request"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -98,6 +100,9 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=2000)
     # {event type: true | false | null}; see DOCUMENTED_EVENT_FLAGS for what null means.
     events = models.JSONField(default=dict, blank=True)
+    # An endpoint made under a referral campaign (API v1, where webhooks belong to a
+    # campaign) gets none of another campaign's events; empty: the whole team's.
+    campaign_uuid = models.CharField(max_length=32, blank=True, default="")
     # Encrypted at rest. After a rotation the old secret also signs until it expires
     # (receivers switch over).
     secret = EncryptedTextField(default=new_signing_secret)
@@ -134,6 +139,13 @@ class WebhookEndpoint(models.Model):
         if event_type in DOCUMENTED_EVENT_FLAGS:
             return value is True
         return value is not False
+
+    def covers(self, payload: Mapping[str, Any]) -> bool:
+        """Whether an event is within this endpoint's scope: one made under a campaign gets
+        no event whose payload names another campaign (`campaign_id`, as SparkLoop's do);
+        events that name no campaign go to it as to any endpoint (by its flags)."""
+        campaign_id = payload.get("campaign_id")
+        return not self.campaign_uuid or campaign_id is None or campaign_id == self.campaign_uuid
 
 
 class WebhookDelivery(models.Model):

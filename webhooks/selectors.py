@@ -12,14 +12,21 @@ WEBHOOK_NOT_FOUND = "Webhook {uuid} not found!"
 DELIVERY_NOT_FOUND = "Delivery {id} not found!"
 
 
-def endpoint_list(*, team: Team) -> QuerySet[WebhookEndpoint]:
-    """A team's webhook endpoints, newest first (reference §12.1)."""
-    return WebhookEndpoint.objects.filter(team=team).order_by("-created_at", "-id")
+def endpoint_list(*, team: Team, campaign_uuid: str | None = None) -> QuerySet[WebhookEndpoint]:
+    """A team's webhook endpoints, newest first (reference §12.1); with `campaign_uuid`,
+    only those made under that campaign (API v1)."""
+    endpoints = WebhookEndpoint.objects.filter(team=team)
+    if campaign_uuid is not None:
+        endpoints = endpoints.filter(campaign_uuid=campaign_uuid)
+    return endpoints.order_by("-created_at", "-id")
 
 
-def endpoint_get(*, team: Team, uuid: str) -> WebhookEndpoint:
-    """The team's endpoint `uuid`; another team's is as unknown as a missing one (404)."""
-    endpoint = endpoint_list(team=team).filter(public_id=uuid.strip()).first()
+def endpoint_get(*, team: Team, uuid: str, campaign_uuid: str | None = None) -> WebhookEndpoint:
+    """The team's endpoint `uuid` (made under `campaign_uuid`, if given); another team's
+    (or another campaign's) is as unknown as a missing one (404)."""
+    endpoint = (
+        endpoint_list(team=team, campaign_uuid=campaign_uuid).filter(public_id=uuid.strip()).first()
+    )
     if endpoint is None:
         raise NotFound(WEBHOOK_NOT_FOUND.format(uuid=uuid))
     return endpoint

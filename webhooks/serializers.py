@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.timezone import now
 from rest_framework import serializers
@@ -45,10 +45,13 @@ class EventFlagField(serializers.BooleanField):
 
 
 class _EventFlagsMixin(serializers.Serializer[Any]):
-    # One optional flag per event type that has one (EVENT_FLAGS), before the other fields.
+    # One optional flag per event type that has one, before the other fields. API v1's
+    # serializers name only the two flags it knew.
+    flag_names: ClassVar[tuple[str, ...]] = EVENT_FLAGS
+
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         flags: dict[str, serializers.Field[Any, Any, Any, Any]] = {
-            name: EventFlagField(name) for name in EVENT_FLAGS
+            name: EventFlagField(name) for name in self.flag_names
         }
         return {**flags, **super().get_fields()}
 
@@ -61,7 +64,7 @@ class _EventFlagsMixin(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         events = {
             str(name): attrs.pop(_flag_attr(name))
-            for name in EVENT_FLAGS
+            for name in self.flag_names
             if _flag_attr(name) in attrs
         }
         if events:
@@ -113,14 +116,27 @@ class WebhookOutputSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     uuid = serializers.CharField(source="public_id")
     events = serializers.SerializerMethodField()
     enabled = serializers.BooleanField(source="is_enabled")
+    campaign_uuid = serializers.SerializerMethodField()
     created_at = TimestampField()
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["uuid", "url", "events", "enabled", "disabled_reason", "created_at"]
+        fields = [
+            "uuid",
+            "url",
+            "events",
+            "enabled",
+            "disabled_reason",
+            "campaign_uuid",
+            "created_at",
+        ]
 
     def get_events(self, obj: WebhookEndpoint) -> dict[str, bool | None]:
         return {name: obj.events.get(name) for name in EVENT_FLAGS}
+
+    def get_campaign_uuid(self, obj: WebhookEndpoint) -> str | None:
+        """The campaign whose events alone it gets (made through API v1); null: the team's."""
+        return obj.campaign_uuid or None
 
 
 class WebhookWithSecretOutputSerializer(WebhookOutputSerializer):

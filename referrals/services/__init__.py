@@ -26,7 +26,12 @@ from referrals.services.campaigns import (
     reward_update,
     team_setup_referrals,
 )
-from referrals.services.memberships import ALREADY_MEMBER, membership_create, membership_delete
+from referrals.services.memberships import (
+    ALREADY_MEMBER,
+    campaign_subscriber_create,
+    membership_create,
+    membership_delete,
+)
 from referrals.services.referrals import (
     referral_approve,
     referral_holding_settle,
@@ -52,6 +57,7 @@ __all__ = [
     "campaign_create",
     "campaign_default",
     "campaign_delete",
+    "campaign_subscriber_create",
     "campaign_update",
     "grant_approve",
     "grant_redeem",

@@ -12,6 +12,7 @@ from referrals.selectors import LIST_TYPES, counter_name
 from sparkloop.exceptions import Conflict, InvalidState, NotFound
 from sparkloop.models import Team, TeamCounter
 from sparkloop.updates import UNSET, model_update
+from webhooks.services import endpoints_delete_for_campaign
 
 M = TypeVar("M", bound=models.Model)
 
@@ -209,14 +210,16 @@ def campaign_update(
 
 @transaction.atomic
 def campaign_delete(*, campaign: Campaign) -> None:
-    """Delete a campaign with its rewards, memberships, referrals and grants, and the
-    counters of its member lists. The people in it stay subscribers of the team, with
-    their team-wide referral counts. Raises InvalidState for the team's default campaign.
+    """Delete a campaign with its rewards, memberships, referrals and grants, the webhooks
+    made under it (API v1) and the counters of its member lists. The people in it stay
+    subscribers of the team, with their team-wide referral counts. Raises InvalidState for
+    the team's default campaign.
     """
     if campaign.is_default:
         raise InvalidState(DEFAULT_CAMPAIGN_KEPT)
     names = [counter_name(campaign.pk, list_type) for list_type in LIST_TYPES]
     TeamCounter.objects.filter(team_id=campaign.team_id, name__in=names).delete()
+    endpoints_delete_for_campaign(team=campaign.team, campaign_uuid=campaign.public_id)
     campaign.delete()
 
 

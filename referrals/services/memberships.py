@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -11,6 +13,7 @@ from referrals.selectors import counter_name
 from sparkloop.counters import counter_add
 from sparkloop.exceptions import Conflict
 from subscribers.models import Subscriber
+from subscribers.services import subscriber_create
 
 ALREADY_MEMBER = "{identifier} has already been added to this campaign"
 
@@ -139,4 +142,19 @@ def membership_delete(*, membership: CampaignMembership) -> CampaignMembership:
         return membership
     membership_counters_leave(locked)
     locked.delete()
+    return membership
+
+
+@transaction.atomic
+def campaign_subscriber_create(*, campaign: Campaign, **fields: Any) -> CampaignMembership:
+    """Create a subscriber of the campaign's team who joins `campaign` (API v1's create).
+
+    `fields` are `subscriber_create`'s (email, name, referrer_code, origin, ...): the
+    subscriber joins the default campaign and its referrer's campaigns as every new one
+    does, and `campaign` too, in the same transaction. Raises what `subscriber_create`
+    raises (Conflict(EMAIL_TAKEN) for an email already in the team).
+    """
+    subscriber = subscriber_create(team=campaign.team, **fields)
+    membership, _ = membership_join(campaign=campaign, subscriber=subscriber)
+    membership.subscriber = subscriber
     return membership

@@ -235,11 +235,12 @@ PATH_PARAMETERS = {
 
 
 def v2_paths_only(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
-    """Preprocessing hook: /api/v2/ is an alias of /v2/, described once."""
+    """Preprocessing hook: /api/v2/ is an alias of /v2/, described once (and /api/v1/ of
+    the deprecated /v1/)."""
     return [
         (path_, path_regex, method, callback)
         for path_, path_regex, method, callback in endpoints
-        if path_.startswith("/v2/") and r"\s*" not in path_regex
+        if path_.startswith(("/v2/", "/v1/")) and r"\s*" not in path_regex
     ]
 
 

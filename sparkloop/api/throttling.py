@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/v2/", "/api/v2/")
+API_PREFIXES = ("/v2/", "/api/v2/", "/v1/", "/api/v1/")
+# API v1 (deprecated) has a budget of its own (RATE_LIMIT_V1), on top of the key's.
+V1_PREFIXES = ("/v1/", "/api/v1/")
 RATE_FORMAT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 KEY_PREFIX = "ratelimit"
 # The contract's refusal; sparkloop.api.exceptions renders DRF's Throttled with it too.
@@ -76,6 +78,10 @@ def parse_rate(value: str, *, name: str) -> Rate:
 
 def default_rate() -> Rate:
     return parse_rate(settings.RATE_LIMIT_DEFAULT, name="default")
+
+
+def v1_rate() -> Rate:
+    return parse_rate(settings.RATE_LIMIT_V1, name="v1")
 
 
 def rate_for(team: Team | None) -> Rate:
@@ -222,6 +228,18 @@ def identities(request: HttpRequest) -> tuple[tuple[str, ...], Team | None]:
     return (identity,), team
 
 
+def budgets(request: HttpRequest) -> list[tuple[str, Rate]]:
+    """Every budget a request is counted in, with its rate: `identities`' at the team's tier,
+    and for API v1 the principal's v1 budget too (RATE_LIMIT_V1, SparkLoop's 60 per 60 s), so
+    that v1 requests are limited by both and never add to what the key may send."""
+    names, team = identities(request)
+    rate = rate_for(team)
+    found = [(name, rate) for name in names]
+    if request.path_info.startswith(V1_PREFIXES):
+        found.append((f"v1:{names[0]}", v1_rate()))
+    return found
+
+
 def _authenticate(request: HttpRequest) -> None:
     """Run the API's authenticators on a request that no API view handled (an unknown path)."""
     # api_settings imports the classes its stubs type as their dotted names.
@@ -235,11 +253,12 @@ def _count(request: HttpRequest) -> RateLimitStatus | None:
     status: RateLimitStatus | None = getattr(request, "rate_limit", None)
     if status is not None:
         return status
-    names, team = identities(request)
-    rate = rate_for(team)
+    counted = budgets(request)
     try:
         # Every budget counts the request; the one with the least left is what it's told.
-        status = min((hit(name, rate) for name in names), key=lambda s: (s.allowed, s.remaining))
+        status = min(
+            (hit(name, rate) for name, rate in counted), key=lambda s: (s.allowed, s.remaining)
+        )
     except Exception:
         # A cache outage must not take the API down with it: admit, and say so in the logs.
         logger.exception("rate limit not counted: the cache is unavailable")

@@ -16,6 +16,7 @@ from webhooks.services.endpoints import (
     endpoint_secret_rotate,
     endpoint_send_test,
     endpoint_update,
+    endpoints_delete_for_campaign,
 )
 from webhooks.services.events import event_payload, event_record
 from webhooks.services.publish import deliveries_publish, publish_resume
@@ -39,6 +40,7 @@ __all__ = [
     "endpoint_secret_rotate",
     "endpoint_send_test",
     "endpoint_update",
+    "endpoints_delete_for_campaign",
     "event_payload",
     "event_record",
     "publish_resume",

@@ -45,9 +45,14 @@ def _endpoint_object(endpoint: WebhookEndpoint) -> dict[str, Any]:
 
 @transaction.atomic
 def endpoint_create(
-    *, team: Team, url: str, events: dict[str, bool | None] | None = None
+    *,
+    team: Team,
+    url: str,
+    events: dict[str, bool | None] | None = None,
+    campaign_uuid: str = "",
 ) -> WebhookEndpoint:
-    """Register a URL for a team's events.
+    """Register a URL for a team's events (only those of one campaign with `campaign_uuid`,
+    as API v1 makes them: `WebhookEndpoint.covers`).
 
     A documented flag (`new_referral`, …) not given is null (off); an extension flag not
     given is on (SparkLoop sends those events with no flag to turn them off).
@@ -57,7 +62,9 @@ def endpoint_create(
         str(name): (None if name in DOCUMENTED_EVENT_FLAGS else True) for name in EVENT_FLAGS
     }
     flags.update(events or {})
-    return WebhookEndpoint.objects.create(team=team, url=_url_validate(url), events=flags)
+    return WebhookEndpoint.objects.create(
+        team=team, url=_url_validate(url), events=flags, campaign_uuid=campaign_uuid
+    )
 
 
 @transaction.atomic
@@ -94,6 +101,15 @@ def endpoint_update(
 def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint with its deliveries (queued sends find nothing and do nothing)."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+
+
+@transaction.atomic
+def endpoints_delete_for_campaign(*, team: Team, campaign_uuid: str) -> int:
+    """Delete the endpoints made under a campaign (which is being deleted); returns how many."""
+    if not campaign_uuid:  # the team-wide endpoints belong to no campaign
+        return 0
+    deleted = WebhookEndpoint.objects.filter(team=team, campaign_uuid=campaign_uuid).delete()
+    return deleted[1].get(WebhookEndpoint._meta.label, 0)
 
 
 @transaction.atomic

@@ -65,17 +65,18 @@ def event_record(*, team: Team, type: str, payload: dict[str, Any]) -> Event:
 
     The payload is stored exactly as it will be sent (`event_payload`: `type` and `id`
     first, never a top-level `event` key). Each enabled endpoint of the team subscribed to
-    `type` (`WebhookEndpoint.subscribes_to`) gets a delivery row; its send task is published
-    only when the caller's transaction commits, so a rolled-back change never reaches a
-    receiver.
+    `type` (`WebhookEndpoint.subscribes_to`) whose scope covers the event (`covers`: an
+    endpoint of one campaign gets no other campaign's events) gets a delivery row; its send
+    task is published only when the caller's transaction commits, so a rolled-back change
+    never reaches a receiver.
     """
     event = event_create(team_id=team.pk, type=type, payload=payload)
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(team=team, is_enabled=True).only(
-            "id", "events"
+            "id", "events", "campaign_uuid"
         )
-        if endpoint.subscribes_to(type)
+        if endpoint.subscribes_to(type) and endpoint.covers(payload)
     ]
     deliveries_create(event=event, endpoints=endpoints)
     return event
