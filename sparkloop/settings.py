@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sparkloop.oauth",
     "subscribers",
     "referrals",
+    "referrals.partners",
     "webhooks",
 ]
 
