@@ -16,5 +16,7 @@ class PartnersConfig(AppConfig):
         from referrals.partners.catalog import tasks as catalog_tasks  # noqa: F401
         from referrals.partners.earnings import receivers as earnings_receivers  # noqa: F401
         from referrals.partners.earnings import tasks as earnings_tasks  # noqa: F401
+        from referrals.partners.offers import receivers as offers_receivers  # noqa: F401
+        from referrals.partners.offers import tasks as offers_tasks  # noqa: F401
         from referrals.partners.upscribe import receivers as upscribe_receivers  # noqa: F401
         from referrals.partners.upscribe import tasks as upscribe_tasks  # noqa: F401

@@ -5,5 +5,5 @@ from __future__ import annotations
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("referrals.partners.upscribe.page_urls")),
+    path("", include("referrals.partners.offers.page_urls")),
 ]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("referrals.partners.catalog.urls")),
     path("", include("referrals.partners.earnings.urls")),
     path("", include("referrals.partners.upscribe.urls")),
+    path("", include("referrals.partners.offers.urls")),
 ]

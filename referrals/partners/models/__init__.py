@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-# Registers the models of models/upscribe.py (import them from there).
+# Registers the models of models/upscribe.py and models/offers.py (import them from there).
+from referrals.partners.models import offers as offers
 from referrals.partners.models import upscribe as upscribe
 from referrals.partners.models.catalog import (
     PartnerCampaign,

@@ -1,4 +1,4 @@
-"""Upscribes and offers: API routes (under /v2/ and /api/v2/, via partners/urls.py)."""
+"""Upscribes: API routes (under /v2/ and /api/v2/, via partners/urls.py)."""
 
 from __future__ import annotations
 

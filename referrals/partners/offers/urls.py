@@ -1,4 +1,4 @@
-"""Upscribes and offers: the hosted pages' routes (at the site root, via partners/page_urls.py)."""
+"""Offers: API routes (under /v2/ and /api/v2/, via partners/urls.py)."""
 
 from __future__ import annotations
 
