@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sparkloop.oauth",
     "subscribers",
     "referrals",
+    "referrals.partners",
     "webhooks",
 ]
 
@@ -335,6 +336,15 @@ CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
     "schedule": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS},
 }
+
+# --- The partner side (docs/partners.md) -----------------------------------------------------
+# The public base URL of the deployment: the hosted pages' absolute links (a partner campaign's
+# referral_link, a recommendation's signup_url) start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Recommendations show net_earnings = earnings less this fee; payouts are made for balances
+# of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
+PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
+PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------
 # Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,

@@ -9,6 +9,7 @@ api_v2 = [
     path("", include("subscribers.urls")),
     path("", include("webhooks.urls")),
     path("", include("referrals.urls")),
+    path("", include("referrals.partners.urls")),
     path("", include("sparkloop.oauth.api_urls")),
     path("", include("sparkloop.api.openapi")),  # /v2/schema, /v2/docs, /v2/redoc
 ]
@@ -21,6 +22,8 @@ urlpatterns = [
     # API v1 (deprecated): campaign-nested, a thin layer over the same services.
     path("v1/", include("referrals.v1.urls")),
     path("api/v1/", include("referrals.v1.urls")),
+    # The partner side's public hosted pages: /p/<ref_code>, /r/<ref_code>, /o/<offer>.
+    path("", include("referrals.partners.page_urls")),
 ]
 
 handler400 = "sparkloop.api.exceptions.json_bad_request"

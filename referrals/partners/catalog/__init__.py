@@ -1,0 +1,1 @@
+"""Publications, partner programs, partner profiles, partner campaigns and the partner network."""

@@ -1,0 +1,3 @@
+"""The partner catalogue: admin pages (writes through the services; permissions on every action)."""
+
+from __future__ import annotations

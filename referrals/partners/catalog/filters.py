@@ -1,0 +1,3 @@
+"""The partner catalogue: a django-filter FilterSet for each list's query filters."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The partner catalogue: input serializers (shape only) and the wire objects' renderers."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Partner referrals, settlement, the earnings ledger and payouts."""

@@ -1,0 +1,3 @@
+"""Partner earnings: the OpenAPI descriptions of the views (drf-spectacular, real examples)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Partner earnings: receivers of other rooms' signals (connected in PartnersConfig.ready())."""
+
+from __future__ import annotations

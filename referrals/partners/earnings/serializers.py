@@ -1,0 +1,3 @@
+"""Partner earnings: input serializers (shape only) and the wire objects' renderers."""
+
+from __future__ import annotations

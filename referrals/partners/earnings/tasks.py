@@ -1,0 +1,3 @@
+"""Partner earnings: Celery tasks (thin: each calls a service; enqueued on commit)."""
+
+from __future__ import annotations

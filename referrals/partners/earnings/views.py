@@ -1,0 +1,3 @@
+"""Partner earnings: the API views (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations

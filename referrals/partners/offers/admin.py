@@ -1,0 +1,3 @@
+"""Offers and hosted pages: admin."""
+
+from __future__ import annotations

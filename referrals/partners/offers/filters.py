@@ -1,0 +1,3 @@
+"""Offers and hosted pages: filters."""
+
+from __future__ import annotations

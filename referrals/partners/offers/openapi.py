@@ -1,0 +1,3 @@
+"""Offers and hosted pages: openapi."""
+
+from __future__ import annotations

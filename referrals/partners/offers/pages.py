@@ -1,0 +1,3 @@
+"""Offers and hosted pages: pages."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Offers and hosted pages: receivers."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Offers and hosted pages: selectors."""
+
+from __future__ import annotations

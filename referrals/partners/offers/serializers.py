@@ -1,0 +1,3 @@
+"""Offers and hosted pages: serializers."""
+
+from __future__ import annotations

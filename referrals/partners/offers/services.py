@@ -1,0 +1,3 @@
+"""Offers and hosted pages: services."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Offers and hosted pages: tasks."""
+
+from __future__ import annotations

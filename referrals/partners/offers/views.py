@@ -1,0 +1,3 @@
+"""Offers and hosted pages: views."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Upscribes and offers: admin pages (writes through the services; permissions on every action)."""
+
+from __future__ import annotations

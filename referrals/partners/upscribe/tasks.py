@@ -1,0 +1,3 @@
+"""Upscribes and offers: Celery tasks (thin: each calls a service; enqueued on commit)."""
+
+from __future__ import annotations

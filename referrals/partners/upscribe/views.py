@@ -1,0 +1,3 @@
+"""Upscribes and offers: the API views (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
