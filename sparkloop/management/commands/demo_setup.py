@@ -102,4 +102,3 @@ class Command(BaseCommand):
             f'-d \'{{"email": "{friend}", "referrer_code": "{reader.ref_code}"}}\'\n'
             f"  curl -s {base}/v2/subscribers/{reader.public_id} -H 'X-Api-Key: {raw}'\n"
         )
-
