@@ -218,8 +218,41 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sparkloop.api.schema.add_header_components",
+        # Realistic values for every field, each app its own, then an example of every body.
+        "sparkloop.oauth.openapi.schema_examples",
+        "webhooks.openapi.schema_examples",
+        "referrals.openapi.schema_examples",
+        "subscribers.openapi.schema_examples",
+        "sparkloop.api.examples.common_examples",
+        "sparkloop.api.examples.operation_examples",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {
+            "name": "subscribers",
+            "description": "A team's subscribers: create, list, read, change, unsubscribe, "
+            "reject a pending referral, erase, and record value events.",
+        },
+        {
+            "name": "campaigns",
+            "description": "Referral campaigns: their members, referrals, rewards and grants, "
+            "and the leaderboard. Creating a campaign and rewards are extensions.",
+        },
+        {
+            "name": "webhooks",
+            "description": "Signed webhooks: endpoints, their secrets, the team's token, and "
+            "every delivery with its attempts (resend, test). Payloads: the `Webhook…` "
+            "components.",
+        },
+        {
+            "name": "oauth",
+            "description": "OAuth 2.0 apps a team registers and the connections other teams "
+            "granted them (API keys only).",
+        },
+        {"name": "v1 campaigns", "description": "API v1 (deprecated): campaigns."},
+        {"name": "v1 subscribers", "description": "API v1 (deprecated): a campaign's members."},
+        {"name": "v1 webhooks", "description": "API v1 (deprecated): a campaign's webhooks."},
+    ],
     # Swagger UI and Redoc served from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, envelope, meta
 from webhooks.serializers import (
     DeliveryDetailOutputSerializer,
@@ -107,4 +108,57 @@ extend_schema_view(
 # Routed by hand (not an @action), so decorated directly.
 extend_schema(summary="Resend a delivery", request=None, responses={202: DELIVERY})(
     WebhookDeliveryViewSet.resend
+)
+
+
+WEBHOOK_ID = "webhook_9f8e7d6c5b4a"
+HTTP_STATUS = (100, 599)
+# Realistic values for the webhook, token and delivery fields.
+schema_examples = field_examples(
+    by_name={
+        "webhook_id": WEBHOOK_ID,
+        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "disabled_reason": "Every delivery failed for 5 days",
+        "token": "4b1f0c9e8d7a6b5c4d3e2f1a0b9c8d7e",
+        "previous_token": "0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b",
+        "previous_token_expires_at": "2021-03-25T11:55:02.113Z",
+        "attempt_count": 1,
+        "last_status_code": 503,
+        "last_error": "HTTP 503",
+        "response_status_code": 503,
+        "response_body": "Service Unavailable",
+        "duration_ms": 182,
+        "number": 1,
+        "total_deliveries": 40,
+        "grace_hours": 24,
+        "events": {"new_referral": True, "reward_unlocked": True, "sync_subscriber": False},
+        "payload": {
+            "type": "new_referral",
+            "id": "msg_2c1d0e9f8a7b6c5d4e3f2a1b",
+            "campaign_id": "MF3c9d2e1f0a",
+            "subscriber": {"uuid": "sub_5a9c1e7b2d40", "email": "ann@example.com"},
+        },
+    },
+    by_component={
+        "WebhookOutput": {"uuid": WEBHOOK_ID, "url": "https://hooks.example.com/sparkloop"},
+        "WebhookWithSecretOutput": {
+            "uuid": WEBHOOK_ID,
+            "url": "https://hooks.example.com/sparkloop",
+        },
+        "WebhookCreateInputRequest": {"url": "https://hooks.example.com/sparkloop"},
+        "WebhookUpdateInputRequest": {"url": "https://hooks.example.com/sparkloop"},
+        "PatchedWebhookUpdateInputRequest": {"url": "https://hooks.example.com/sparkloop"},
+        "V1WebhookCreateInputRequest": {"url": "https://hooks.example.com/sparkloop"},
+        "V1WebhookUpdateInputRequest": {"url": "https://hooks.example.com/sparkloop"},
+        "DeliveryOutput": {"id": "dlv_0a1b2c3d4e5f6a7b", "type": "new_referral"},
+        "DeliveryDetailOutput": {"id": "dlv_0a1b2c3d4e5f6a7b", "type": "new_referral"},
+        "DeliveryAttemptOutput": {"error": "Read timed out after 15 s"},
+    },
+    bounds={
+        "last_status_code": HTTP_STATUS,
+        "response_status_code": HTTP_STATUS,
+        "attempt_count": (0, None),
+        "number": (1, None),
+        "duration_ms": (0, None),
+    },
 )
