@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         # Realistic values for every field, each app its own, then an example of every body.
         "sparkloop.oauth.openapi.schema_examples",
         "webhooks.openapi.schema_examples",
+        "webhooks.openapi.payload_components",
         "referrals.openapi.schema_examples",
         "subscribers.openapi.schema_examples",
         "sparkloop.api.examples.common_examples",

@@ -7,11 +7,16 @@ imported by webhooks.urls. What every operation shares is added by `sparkloop.ap
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 
 from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, envelope, meta
+from webhooks.models import Event
 from webhooks.serializers import (
     DeliveryDetailOutputSerializer,
     DeliveryOutputSerializer,
@@ -162,3 +167,57 @@ schema_examples = field_examples(
         "duration_ms": (0, None),
     },
 )
+
+
+# What a receiver gets, one component per event type (`WebhookNewReferral`, ...): each a
+# payload the services really wrote (kept in payload_examples.json; tests/ops checks it
+# against fresh ones), its schema read off the example. Types without an example here (the
+# partner network's) are described by their flag and docs/webhooks.md.
+PAYLOAD_EXAMPLES: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "payload_examples.json").read_text()
+)
+
+
+def _schema_of(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {
+            "type": "object",
+            "properties": {key: _schema_of(item) for key, item in value.items()},
+        }
+    if isinstance(value, list):
+        return {"type": "array", "items": _schema_of(value[0] if value else "")}
+    if value is None:
+        return {"nullable": True}
+    kinds = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    return {"type": kinds[type(value)], "example": value}
+
+
+def payload_component_name(event_type: str) -> str:
+    return "Webhook" + "".join(part.title() for part in event_type.replace(".", "_").split("_"))
+
+
+def payload_components(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for event_type in Event.Type.values:
+        example = PAYLOAD_EXAMPLES.get(event_type)
+        schema: dict[str, Any] = (
+            _schema_of(example)
+            if example
+            else {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "example": event_type},
+                    "id": {"type": "string", "example": "msg_2c1d0e9f8a7b6c5d4e3f2a1b"},
+                },
+                "additionalProperties": True,
+            }
+        )
+        schema["properties"]["type"]["enum"] = [event_type]
+        schema["description"] = (
+            f"The body of a `{event_type}` webhook (POSTed, signed; `id` equals the "
+            "`webhook-id` header). See docs/webhooks.md."
+        )
+        if example:
+            schema["example"] = example
+        schemas[payload_component_name(event_type)] = schema
+    return result
