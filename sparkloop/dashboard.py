@@ -55,7 +55,9 @@ def team_rows(limit: int = TEAMS_SHOWN) -> tuple[list[str], list[TeamRow]]:
     subscribers = {row["team_id"]: int(row["total"] or 0) for row in counts}
     teams = list(Team.objects.filter(pk__in=subscribers).order_by())
     if len(teams) < limit:  # teams with no subscriber yet
-        teams += list(Team.objects.exclude(pk__in=subscribers).order_by("-id")[: limit - len(teams)])
+        teams += list(
+            Team.objects.exclude(pk__in=subscribers).order_by("-id")[: limit - len(teams)]
+        )
     teams.sort(key=lambda team: (-subscribers.get(team.pk, 0), team.name))
     ids = [team.pk for team in teams]
     results = [(column, column.query(ids)) for column in COLUMNS]
