@@ -41,7 +41,7 @@ def register_column(label: str, query: ColumnQuery, link: str = "") -> None:
 class TeamRow:
     team: Team
     subscribers: int
-    figures: list[tuple[int, str]]
+    figures: list[tuple[str, int, str]]  # label, figure, link
 
 
 def team_rows(limit: int = TEAMS_SHOWN) -> tuple[list[str], list[TeamRow]]:
@@ -66,7 +66,11 @@ def team_rows(limit: int = TEAMS_SHOWN) -> tuple[list[str], list[TeamRow]]:
             team=team,
             subscribers=subscribers.get(team.pk, 0),
             figures=[
-                (found.get(team.pk, 0), column.link.format(team=team.pk) if column.link else "")
+                (
+                    column.label,
+                    found.get(team.pk, 0),
+                    column.link.format(team=team.pk) if column.link else "",
+                )
                 for column, found in results
             ],
         )

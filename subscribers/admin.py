@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from sparkloop.admin import CappedCountPaginator
+from sparkloop.admin import CappedCountPaginator, short_time
 from sparkloop.admin_actions import run_bulk_action
 from sparkloop.counters import counter_get
 from sparkloop.exceptions import NotFound, ServiceError
@@ -141,7 +141,7 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         "status",
         "referral_status",
         "verified_referrals",
-        "created_at",
+        "created",
     )
     list_filter = (TeamListFilter, "status", "referral_status", OriginListFilter)
     list_select_related = ("team",)
@@ -210,6 +210,10 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
         ("Dates", {"fields": ("created_at", "updated_at", "confirmed_at", "unsubscribed_at")}),
         ("Value events", {"fields": ("recent_events",)}),
     )
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: Subscriber) -> str:
+        return short_time(obj.created_at)
 
     @admin.display(description="referrals", ordering="verified_referrals_count")
     def verified_referrals(self, obj: Subscriber) -> int:

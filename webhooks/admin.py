@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from sparkloop.admin import CappedCountPaginator
+from sparkloop.admin import CappedCountPaginator, short_time
 from sparkloop.admin_actions import run_bulk_action
 from sparkloop.dashboard import register_column
 from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
@@ -188,7 +188,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
         "status",
         "attempt_count",
         "last_result",
-        "created_at",
+        "created",
     )
     list_filter = ("status", "event__type")
     list_select_related = ("event", "endpoint", "team")
@@ -227,6 +227,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     @admin.display(description="endpoint", ordering="endpoint")
     def endpoint_id_(self, obj: WebhookDelivery) -> str:
         return obj.endpoint.public_id
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: WebhookDelivery) -> str:
+        return short_time(obj.created_at)
 
     @admin.display(description="last result")
     def last_result(self, obj: WebhookDelivery) -> str:
