@@ -15,7 +15,11 @@ from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from referrals import services
+# Registers the subscriber page with its campaigns and referrals, and an admin index column.
+from referrals import (
+    admin_subscribers,  # noqa: F401
+    services,
+)
 from referrals.models import (
     BlocklistEntry,
     Campaign,
@@ -303,6 +307,12 @@ class ReferralReviewAdmin(ReferralAdmin):
 
     list_filter = ["campaign__verification"]
     ordering = ("created_at", "id")
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        title = "Flagged referrals waiting for your decision (oldest first)"
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
         return super().get_queryset(request).filter(status=Referral.Status.PENDING, flagged=True)

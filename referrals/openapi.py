@@ -22,6 +22,7 @@ from referrals.serializers import (
     MembershipOutputSerializer,
 )
 from referrals.views import CampaignMembershipViewSet, CampaignSubscriberViewSet, CampaignViewSet
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
 from subscribers.openapi import SubscriberSerializer, with_fields
 from subscribers.serializers import SubscriberListInputSerializer
@@ -155,3 +156,59 @@ extend_schema(
     request=GrantRedeemInputSerializer,
     responses={200: GRANT},
 )(CampaignSubscriberViewSet.redeem)
+
+
+CAMPAIGN_ID = "MF3c9d2e1f0a"
+# Realistic values for the campaign, member, reward and grant fields.
+schema_examples = field_examples(
+    by_name={
+        "campaign_uuid": CAMPAIGN_ID,
+        "referral_link": "https://news.example.com/?rh_ref=c784ef4f",
+        "tot_referrals": 3,
+        "next_reward": 2,
+        "rank": 1,
+        "referrals_count": 3,
+        "total_referrals": 12,
+        "reward_uuid": "reward_2b3c4d5e6f70",
+        "coupon_code": "SPRING-7Q2X",
+        "coupon_codes": ["SPRING-7Q2X", "SPRING-K4M8"],
+        "reward_variant_name": "Mug, blue",
+        "reward_variant_sku": "MUG-BLUE",
+        "shipping_details": {"name": "Ann Lee", "address": "1 High Street", "city": "London"},
+        "occurrence": 1,
+        "recurring": False,
+        "requires_approval": False,
+        "referral_programs": [
+            {
+                "uuid": CAMPAIGN_ID,
+                "name": "Spring referral program",
+                "membership_uuid": "membership_8e9f0a1b2c3d",
+                "referral_link": "https://news.example.com/?rh_ref=c784ef4f",
+                "tot_referrals": 3,
+                "next_reward": 2,
+            }
+        ],
+    },
+    by_component={
+        "CampaignOutput": {
+            "uuid": CAMPAIGN_ID,
+            "name": "Spring referral program",
+            "landing_url": "https://news.example.com",
+            "default": False,
+        },
+        "CampaignCreateInputRequest": {"name": "Spring referral program"},
+        "CampaignUpdateInputRequest": {"name": "Spring referral program"},
+        "PatchedCampaignUpdateInputRequest": {"name": "Spring referral program"},
+        "V1CampaignUpdateInputRequest": {"name": "Spring referral program"},
+        "CampaignSubscriber": {"uuid": "sub_5a9c1e7b2d40", "name": "Ann Lee"},
+        "V1Subscriber": {"uuid": "sub_5a9c1e7b2d40", "name": "Ann Lee"},
+        "V1SubscriberCreateInputRequest": {"name": "Ann Lee"},
+        "LeaderboardEntry": {"uuid": "sub_5a9c1e7b2d40", "name": "Ann Lee"},
+        "MembershipOutput": {"uuid": "membership_8e9f0a1b2c3d"},
+        "MembershipCreateInputRequest": {"subscriber_uuid": "ann@example.com"},
+        "RewardOutput": {"uuid": "reward_2b3c4d5e6f70", "name": "Sticker pack", "referrals": 5},
+        "RewardInputRequest": {"name": "Sticker pack", "referrals": 5},
+        "GrantOutput": {"uuid": "grant_4f5a6b7c8d9e", "name": "Sticker pack", "referrals": 5},
+    },
+    bounds={"holding_days": (0, 365), "referrals": (1, None), "occurrence": (1, None)},
+)

@@ -10,4 +10,6 @@ class SparkloopConfig(AppConfig):
     verbose_name = "Teams and API keys"
 
     def ready(self) -> None:
-        from sparkloop import checks  # noqa: F401 (registers the deployment checks)
+        # The deployment checks, and the Celery signal hooks of request ids and metrics (in
+        # every process: web, worker and beat).
+        from sparkloop import checks, metrics, requestid  # noqa: F401

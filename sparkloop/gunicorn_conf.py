@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -52,3 +53,12 @@ proc_name = "sparkloop"
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Prometheus multiprocess mode: a dead worker's live gauges stop counting
+    (docs/operations.md); nothing to do without PROMETHEUS_MULTIPROC_DIR."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,3 +49,13 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key
+
+
+@transaction.atomic
+def staff_superuser_ensure(*, username: str, password: str) -> tuple[User, bool]:
+    """The superuser `username`, made with `password` if it doesn't exist (then True); an
+    existing account is left as it is, its password included."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    return User.objects.create_superuser(username=username, email="", password=password), True

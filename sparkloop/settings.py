@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from sparkloop.logs import logging_config
+
 # Lets the classes django-stubs declares generic be subscripted at run time (ModelAdmin[Team]).
 django_stubs_ext.monkeypatch()
 
@@ -61,6 +63,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response carries X-Request-Id, every log line the id (docs/operations.md).
+    "sparkloop.requestid.RequestIdMiddleware",
+    # One log line and the Prometheus figures per request, whatever answered it.
+    "sparkloop.logs.AccessLogMiddleware",
+    "sparkloop.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -157,12 +164,20 @@ STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Plain text, or one JSON object a line (LOG_FORMAT=json), with the request id on every record;
+# Celery's processes use the same configuration (sparkloop/celery.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+try:
+    LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+
+# --- Operations (docs/operations.md) ----------------------------------------------------------
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /readyz waits this long, at most, for the database, the cache and the broker together.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -204,8 +219,42 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sparkloop.api.schema.add_header_components",
+        # Realistic values for every field, each app its own, then an example of every body.
+        "sparkloop.oauth.openapi.schema_examples",
+        "webhooks.openapi.schema_examples",
+        "webhooks.openapi.payload_components",
+        "referrals.openapi.schema_examples",
+        "subscribers.openapi.schema_examples",
+        "sparkloop.api.examples.common_examples",
+        "sparkloop.api.examples.operation_examples",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {
+            "name": "subscribers",
+            "description": "A team's subscribers: create, list, read, change, unsubscribe, "
+            "reject a pending referral, erase, and record value events.",
+        },
+        {
+            "name": "campaigns",
+            "description": "Referral campaigns: their members, referrals, rewards and grants, "
+            "and the leaderboard. Creating a campaign and rewards are extensions.",
+        },
+        {
+            "name": "webhooks",
+            "description": "Signed webhooks: endpoints, their secrets, the team's token, and "
+            "every delivery with its attempts (resend, test). Payloads: the `Webhook…` "
+            "components.",
+        },
+        {
+            "name": "oauth",
+            "description": "OAuth 2.0 apps a team registers and the connections other teams "
+            "granted them (API keys only).",
+        },
+        {"name": "v1 campaigns", "description": "API v1 (deprecated): campaigns."},
+        {"name": "v1 subscribers", "description": "API v1 (deprecated): a campaign's members."},
+        {"name": "v1 webhooks", "description": "API v1 (deprecated): a campaign's webhooks."},
+    ],
     # Swagger UI and Redoc served from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
+
+from sparkloop.health import healthz, readyz
+from sparkloop.metrics import metrics_view
 
 api_v2 = [
     path("", include("subscribers.urls")),
@@ -14,7 +17,11 @@ api_v2 = [
     path("", include("sparkloop.api.openapi")),  # /v2/schema, /v2/docs, /v2/redoc
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Operations, outside the API's paths: no key, no rate limit (docs/operations.md).
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("oauth/", include("sparkloop.oauth.urls")),
     path("v2/", include(api_v2)),

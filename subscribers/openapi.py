@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import EXPAND, PAGE, PER_PAGE, envelope, meta
 from subscribers.serializers import (
     EmailField,
@@ -123,3 +124,34 @@ extend_schema_view(
         responses={201: envelope("SubscriberEventResponse", event=SubscriberEventSerializer())},
     ),
 )(SubscriberViewSet)
+
+
+SUBSCRIBER_ID = "sub_5a9c1e7b2d40"
+# Realistic values for the subscriber fields (sparkloop.api.examples composes the bodies).
+schema_examples = field_examples(
+    by_name={
+        "email": "ann@example.com",
+        "ref_code": "c784ef4f",
+        "referrer_code": "a1b2c3d4",
+        "referred": True,
+        "ip_address": "203.0.113.7",
+        "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15",
+        "origin": "sparkloop-api",
+        "country_code": "GB",
+        "cpa": 2.5,
+        "utm_source": "newsletter",
+        "utm_campaign": "spring-2021",
+        "subscriber_uuid": SUBSCRIBER_ID,
+        "total_subscribers": 120,
+        "value": 49.0,
+        "description": "Bought the annual plan",
+    },
+    by_component={
+        "Subscriber": {"uuid": SUBSCRIBER_ID, "name": "Ann Lee"},
+        "SubscriberCreateInputRequest": {"name": "Ann Lee", "status": "confirmed"},
+        "SubscriberUpdateInputRequest": {"name": "Ann Lee", "status": "confirmed"},
+        "PatchedSubscriberUpdateInputRequest": {"name": "Ann Lee", "status": "confirmed"},
+        "SubscriberEvent": {"uuid": "event_7d1e2f3a4b5c", "campaign_uuid": "MF3c9d2e1f0a"},
+        "SubscriberEventInputRequest": {"campaign_uuid": "MF3c9d2e1f0a"},
+    },
+)

@@ -26,8 +26,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "referrals": {"plumbing", "webhooks", "subscribers"},
     "partners": {"plumbing", "webhooks", "subscribers", "referrals"},
 }
-# Where the project is assembled: these see every app.
-ASSEMBLY = {"sparkloop.settings", "sparkloop.urls"}
+# Where the project is assembled: these see every app (the demo of `make run` too).
+ASSEMBLY = {
+    "sparkloop.settings",
+    "sparkloop.urls",
+    "sparkloop.management.commands.demo_setup",
+}
 MAX_LINES = 500
 
 

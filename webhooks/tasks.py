@@ -12,6 +12,7 @@ from celery import current_app, shared_task
 from django.conf import settings
 from kombu.exceptions import ChannelError
 
+from webhooks.metrics import attempts_count
 from webhooks.services import deliveries_send, delivery_send, delivery_sweep, publish_resume
 from webhooks.services.publish import SEND_TASK
 
@@ -23,14 +24,15 @@ logger = logging.getLogger(__name__)
 @shared_task(name=SEND_TASK, queue=settings.WEBHOOK_QUEUE, ignore_result=True)
 def webhook_deliveries_send_task(delivery_ids: list[int]) -> None:
     """Send a batch (up to WEBHOOK_BATCH_SIZE deliveries, published together on commit)."""
-    deliveries_send(delivery_ids=delivery_ids)
+    attempts_count(deliveries_send(delivery_ids=delivery_ids).values())
 
 
 # One delivery per message: what was published before batches (messages still queued at an
 # upgrade); the same claim and recording as a batch of one.
 @shared_task(queue=settings.WEBHOOK_QUEUE, ignore_result=True)
 def webhook_delivery_send_task(delivery_id: int) -> None:
-    delivery_send(delivery_id=delivery_id)
+    outcome = delivery_send(delivery_id=delivery_id)
+    attempts_count([outcome] if outcome else [])
 
 
 def webhook_queue_depth() -> int | None:

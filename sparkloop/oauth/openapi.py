@@ -11,6 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import envelope
 from sparkloop.oauth.serializers import (
     ApplicationCreateInputSerializer,
@@ -85,3 +86,22 @@ extend_schema_view(
         },
     ),
 )(ApplicationViewSet)
+
+
+# Realistic values for the OAuth application and connection fields.
+schema_examples = field_examples(
+    by_name={
+        "client_id": "pHk2rT9wQx4LmN7vB3sD8fG1jK5zC6yA",
+        "client_secret": "s3cr3t-shown-once-Xq9Lw2Rt7Yp4Nm8Kv1Bz6Hd3Fj5Gs0",
+        "redirect_uris": ["https://app.example.com/oauth/callback"],
+        "app_name": "Growth dashboard",
+        "scopes": ["read:subscribers", "write:subscribers"],
+        "connected_at": "2021-03-24T11:55:02.113Z",
+    },
+    by_component={
+        "ApplicationOutput": {"name": "Growth dashboard"},
+        "ApplicationWithSecretOutput": {"name": "Growth dashboard"},
+        "ApplicationCreateInputRequest": {"name": "Growth dashboard"},
+        "ConnectionOutput": {"id": "conn_6c7d8e9f0a1b"},
+    },
+)
