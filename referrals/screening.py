@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from referrals.models import BlocklistEntry, Campaign, Referral
@@ -93,17 +94,17 @@ def referral_signals(*, referred: Subscriber, referrer: Subscriber) -> list[Sign
 def velocity_counts(*, referred: Subscriber, referrer: Subscriber) -> dict[str, int]:
     """Referrals in the last hour by this referrer and from this IP (this one excluded)."""
     since = timezone.now() - VELOCITY_WINDOW
+    by_referrer = Q(referrer=referrer)
+    from_ip = Q(team_id=referred.team_id, ip_address=referred.ip_address)
     recent = Referral.objects.filter(created_at__gte=since).exclude(referred=referred)
-    counts = {"referrer": recent.filter(referrer=referrer).values("referred_id").distinct().count()}
-    counts["ip"] = (
-        recent.filter(team_id=referred.team_id, ip_address=referred.ip_address)
-        .values("referred_id")
-        .distinct()
-        .count()
-        if referred.ip_address
-        else 0
+    if not referred.ip_address:
+        from_ip = Q(pk__in=[])
+    # Both in one query (each referred subscriber counted once, whatever its campaigns).
+    counts = recent.filter(by_referrer | from_ip).aggregate(
+        referrer=Count("referred_id", distinct=True, filter=by_referrer),
+        ip=Count("referred_id", distinct=True, filter=from_ip),
     )
-    return counts
+    return {"referrer": int(counts["referrer"]), "ip": int(counts["ip"])}
 
 
 def campaign_signals(

@@ -13,21 +13,28 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from referrals import screening
 from referrals.models import Campaign, CampaignMembership, Referral
 from referrals.payloads import new_referral_payload
-from referrals.services.attribution import referral_status_set, subscriber_sync_record
+from referrals.services.attribution import (
+    referral_status_set,
+    standing_remember,
+    subscriber_sync_record,
+)
 from referrals.services.campaigns import campaign_default
 from referrals.services.memberships import (
     membership_adjust,
     membership_counters_leave,
     membership_join,
+    memberships_create_new,
+    memberships_referral_made,
 )
 from referrals.services.rewards import rewards_unlock
 from sparkloop.exceptions import InvalidState, NotFound
+from sparkloop.models import Team
 from subscribers.models import Subscriber
 from webhooks.models import Event
 from webhooks.services import event_record
@@ -82,38 +89,61 @@ def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: 
     return verified
 
 
+def _campaigns_of_referrer(team: Team, referrer: Subscriber) -> tuple[Campaign, list[Campaign]]:
+    """The team's default campaign and the referrer's campaigns (with their rewards), in one
+    query; the referrer joins the default campaign (counting what it made there before)
+    when it is in none."""
+    member = CampaignMembership.objects.filter(subscriber=referrer)
+    found = list(
+        Campaign.objects.filter(
+            Q(team=team, is_default=True) | Q(pk__in=member.values("campaign_id"))
+        )
+        .annotate(referrer_member=Exists(member.filter(campaign=OuterRef("pk"))))
+        .prefetch_related("rewards")
+        .order_by("pk")
+    )
+    default = next((c for c in found if c.is_default), None) or campaign_default(team=team)
+    campaigns: list[Campaign] = [c for c in found if c.referrer_member]
+    if not campaigns:
+        membership_join(campaign=default, subscriber=referrer, recount=True)
+        campaigns = [default]
+    return default, campaigns
+
+
 def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
     """Place a new subscriber in campaigns (on `subscriber_created`, in its transaction).
 
     Every new subscriber joins the default campaign. A referred one is referred within
     each of its referrer's campaigns (the default one if the referrer has none) and joins
     them; each referral is screened there (and, when the subscriber was created confirmed,
-    verified on the `subscriber_confirmed` that follows).
+    verified on the `subscriber_confirmed` that follows). `referrer` is locked by the
+    create. The default campaign and the new membership in it are kept on the subscriber
+    for the `sync_subscriber` of the same transaction (`standing_remember`).
     """
     team = subscriber.team
-    default = campaign_default(team=team)
-    campaigns: list[Campaign] = []
-    if referrer is not None:
-        campaigns = list(
-            Campaign.objects.filter(memberships__subscriber=referrer).prefetch_related("rewards")
-        )
-        if not campaigns:
-            membership_join(campaign=default, subscriber=referrer, recount=True)
-            campaigns = [default]
-    if default.pk not in {c.pk for c in campaigns}:
-        membership_join(campaign=default, subscriber=subscriber, new_subscriber=True)
     if referrer is None:
-        return
-    base = screening.referral_signals(referred=subscriber, referrer=referrer)
-    velocity = screening.velocity_counts(referred=subscriber, referrer=referrer)
-    now = timezone.now()
-    for campaign in campaigns:
-        signals = screening.campaign_signals(campaign, base, velocity)
-        membership_join(
-            campaign=campaign, subscriber=subscriber, referred=True, new_subscriber=True
+        default = campaign_default(team=team)
+        [membership] = memberships_create_new(
+            subscriber=subscriber, campaigns=[default], referred=[False]
         )
-        holding = campaign.verification == Campaign.Verification.HOLDING_PERIOD
-        Referral.objects.create(
+        standing_remember(subscriber, default, membership)
+        return
+    default, campaigns = _campaigns_of_referrer(team, referrer)
+    joined = campaigns if default in campaigns else [default, *campaigns]
+    memberships = memberships_create_new(
+        subscriber=subscriber, campaigns=joined, referred=[c in campaigns for c in joined]
+    )
+    standing_remember(subscriber, default, memberships[joined.index(default)])
+    screened = any(c.screening_enabled for c in campaigns)
+    base = screening.referral_signals(referred=subscriber, referrer=referrer) if screened else []
+    velocity = (
+        screening.velocity_counts(referred=subscriber, referrer=referrer)
+        if screened
+        else {"referrer": 0, "ip": 0}
+    )
+    now = timezone.now()
+    Referral.objects.bulk_create(
+        Referral(
             team=team,
             campaign=campaign,
             referrer=referrer,
@@ -121,9 +151,18 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
             flagged=bool(signals),
             signals=signals,
             ip_address=subscriber.ip_address,
-            verify_after=now + timedelta(days=campaign.holding_days) if holding else None,
+            verify_after=(
+                now + timedelta(days=campaign.holding_days)
+                if campaign.verification == Campaign.Verification.HOLDING_PERIOD
+                else None
+            ),
         )
-        membership_adjust(campaign_id=campaign.pk, subscriber_id=referrer.pk, made=1)
+        for campaign in campaigns
+        for signals in [screening.campaign_signals(campaign, base, velocity)]
+    )
+    memberships_referral_made(
+        team_id=team.pk, campaign_ids=[c.pk for c in campaigns], referrer_id=referrer.pk
+    )
 
 
 def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
