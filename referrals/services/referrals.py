@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from referrals import screening
@@ -89,25 +90,42 @@ def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: 
     return verified
 
 
-def _campaigns_of_referrer(team: Team, referrer: Subscriber) -> tuple[Campaign, list[Campaign]]:
-    """The team's default campaign and the referrer's campaigns (with their rewards), in one
-    query; the referrer joins the default campaign (counting what it made there before)
-    when it is in none."""
-    member = CampaignMembership.objects.filter(subscriber=referrer)
+def _campaigns_of_referrer(
+    team: Team, referred: Subscriber, referrer: Subscriber
+) -> tuple[Campaign, list[Campaign], dict[str, Any]]:
+    """The team's default campaign, the referrer's campaigns (with their rewards) and the
+    screening figures of the referral (`screening.screening_figures_sql`), in one query
+    (plus the rewards'); the referrer joins the default campaign (counting what it made
+    there before) when it is in none."""
+    campaign = connection.ops.quote_name(Campaign._meta.db_table)
+    member = connection.ops.quote_name(CampaignMembership._meta.db_table)
+    columns, column_params = screening.screening_figures_sql(referred=referred, referrer=referrer)
+    # Raw SQL: the ORM's compiling of this query cost more CPU than running it.
     found = list(
-        Campaign.objects.filter(
-            Q(team=team, is_default=True) | Q(pk__in=member.values("campaign_id"))
+        Campaign.objects.raw(
+            f"SELECT c.*, EXISTS (SELECT 1 FROM {member} m WHERE m.campaign_id = c.id"  # noqa: S608
+            f" AND m.subscriber_id = %s) AS referrer_member, {columns} FROM {campaign} c"
+            f" WHERE (c.team_id = %s AND c.is_default) OR c.id IN"
+            f" (SELECT m.campaign_id FROM {member} m WHERE m.subscriber_id = %s) ORDER BY c.id",
+            [referrer.pk, *column_params, team.pk, referrer.pk],
         )
-        .annotate(referrer_member=Exists(member.filter(campaign=OuterRef("pk"))))
-        .prefetch_related("rewards")
-        .order_by("pk")
     )
+    prefetch_related_objects(found, "rewards")
     default = next((c for c in found if c.is_default), None) or campaign_default(team=team)
-    campaigns: list[Campaign] = [c for c in found if c.referrer_member]
+    campaigns: list[Campaign] = [c for c in found if getattr(c, "referrer_member", False)]
     if not campaigns:
         membership_join(campaign=default, subscriber=referrer, recount=True)
         campaigns = [default]
-    return default, campaigns
+    if not found:  # a team without its default campaign yet (made just now)
+        counts = screening.velocity_counts(referred=referred, referrer=referrer)
+        return default, campaigns, {**counts, "blocks": True}
+    first: Any = found[0]
+    figures = {
+        "referrer": int(first.velocity_referrer or 0),
+        "ip": int(first.velocity_ip or 0),
+        "blocks": bool(first.blocks),
+    }
+    return default, campaigns, figures
 
 
 def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
@@ -128,18 +146,18 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
         )
         standing_remember(subscriber, default, membership)
         return
-    default, campaigns = _campaigns_of_referrer(team, referrer)
+    default, campaigns, velocity = _campaigns_of_referrer(team, subscriber, referrer)
     joined = campaigns if default in campaigns else [default, *campaigns]
     memberships = memberships_create_new(
         subscriber=subscriber, campaigns=joined, referred=[c in campaigns for c in joined]
     )
     standing_remember(subscriber, default, memberships[joined.index(default)])
-    screened = any(c.screening_enabled for c in campaigns)
-    base = screening.referral_signals(referred=subscriber, referrer=referrer) if screened else []
-    velocity = (
-        screening.velocity_counts(referred=subscriber, referrer=referrer)
-        if screened
-        else {"referrer": 0, "ip": 0}
+    base = (
+        screening.referral_signals(
+            referred=subscriber, referrer=referrer, blocklist=velocity["blocks"]
+        )
+        if any(c.screening_enabled for c in campaigns)
+        else []
     )
     now = timezone.now()
     Referral.objects.bulk_create(
