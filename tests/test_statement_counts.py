@@ -33,12 +33,12 @@ TARGETS = {
 }
 LIMITS = {
     **TARGETS,
-    "referred create": 14,
-    "plain create": 10,
-    "update name": 10,
-    "confirm": 22,  # verifies the referral: issue 11 sets no target for it
-    "unsubscribe": 10,
-    "reject": 16,
+    "referred create": 13,
+    "plain create": 9,
+    "update name": 9,
+    "confirm": 21,  # verifies the referral: issue 11 sets no target for it
+    "unsubscribe": 9,
+    "reject": 15,
 }
 
 
