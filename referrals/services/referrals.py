@@ -234,8 +234,9 @@ def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
 
 def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
     """Before a subscriber is erased: correct its referrers' and its campaigns' counters."""
-    # List totals (all, referrals, advocates) first, then the referrers' memberships: the
-    # same order in which creates touch the sharded counters, so the two cannot deadlock.
+    # The counters are written at the end of the transaction, sorted
+    # (`counters_deferred`, which every subscriber service opens), as a create's are: the
+    # two cannot deadlock on them.
     for membership in CampaignMembership.objects.filter(subscriber=subscriber):
         membership_counters_leave(membership)
     received = Referral.objects.filter(referred=subscriber, referrer__isnull=False).exclude(
