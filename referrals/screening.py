@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from referrals.models import BlocklistEntry, Campaign, Referral
@@ -67,8 +69,11 @@ def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
     return signals
 
 
-def referral_signals(*, referred: Subscriber, referrer: Subscriber) -> list[Signal]:
-    """The signals that do not depend on a campaign's limits."""
+def referral_signals(
+    *, referred: Subscriber, referrer: Subscriber, blocklist: bool = True
+) -> list[Signal]:
+    """The signals that do not depend on a campaign's limits (`blocklist=False`: the team
+    is known to block nothing, so its blocklist is not read)."""
     signals: list[Signal] = []
     r_local, r_domain = _split(referrer.email)
     s_local, s_domain = _split(referred.email)
@@ -86,24 +91,47 @@ def referral_signals(*, referred: Subscriber, referrer: Subscriber) -> list[Sign
         )
     if _domain_is_disposable(s_domain):
         signals.append(_signal(DISPOSABLE_EMAIL, f"Disposable email domain {s_domain}"))
-    signals.extend(_blocklisted(referred.team_id, referred))
+    if blocklist:
+        signals.extend(_blocklisted(referred.team_id, referred))
     return signals
+
+
+def screening_figures_sql(*, referred: Subscriber, referrer: Subscriber) -> tuple[str, list[Any]]:
+    """Select-list columns (`velocity_referrer`, `velocity_ip`, `blocks`) with their
+    parameters, for a caller that reads them along with its own row (the create reads them
+    with the referrer's campaigns): `velocity_counts`' two counts, and whether the team
+    has any blocklist entry. Portable SQL (PostgreSQL and SQLite)."""
+    referral = connection.ops.quote_name(Referral._meta.db_table)
+    entry = connection.ops.quote_name(BlocklistEntry._meta.db_table)
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - VELOCITY_WINDOW)
+    # A referral without an address never counts towards an address's velocity.
+    ip = referred.ip_address or None
+    # Only table names (quoted) are formatted in; every value is a parameter.
+    sql = (
+        f"(SELECT COUNT(DISTINCT r.referred_id) FROM {referral} r WHERE r.created_at >= %s"  # noqa: S608
+        " AND r.referrer_id = %s AND r.referred_id <> %s) AS velocity_referrer, "
+        f"(SELECT COUNT(DISTINCT r.referred_id) FROM {referral} r WHERE r.created_at >= %s"
+        " AND r.team_id = %s AND r.ip_address = %s AND r.referred_id <> %s) AS velocity_ip, "
+        f"EXISTS (SELECT 1 FROM {entry} b WHERE b.team_id = %s) AS blocks"
+    )
+    params = [since, referrer.pk, referred.pk, since, referred.team_id, ip, referred.pk]
+    return sql, [*params, referred.team_id]
 
 
 def velocity_counts(*, referred: Subscriber, referrer: Subscriber) -> dict[str, int]:
     """Referrals in the last hour by this referrer and from this IP (this one excluded)."""
     since = timezone.now() - VELOCITY_WINDOW
+    by_referrer = Q(referrer=referrer)
+    from_ip = Q(team_id=referred.team_id, ip_address=referred.ip_address)
     recent = Referral.objects.filter(created_at__gte=since).exclude(referred=referred)
-    counts = {"referrer": recent.filter(referrer=referrer).values("referred_id").distinct().count()}
-    counts["ip"] = (
-        recent.filter(team_id=referred.team_id, ip_address=referred.ip_address)
-        .values("referred_id")
-        .distinct()
-        .count()
-        if referred.ip_address
-        else 0
+    if not referred.ip_address:
+        from_ip = Q(pk__in=[])
+    # Both in one query (each referred subscriber counted once, whatever its campaigns).
+    counts = recent.filter(by_referrer | from_ip).aggregate(
+        referrer=Count("referred_id", distinct=True, filter=by_referrer),
+        ip=Count("referred_id", distinct=True, filter=from_ip),
     )
-    return counts
+    return {"referrer": int(counts["referrer"]), "ip": int(counts["ip"])}
 
 
 def campaign_signals(

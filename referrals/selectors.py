@@ -69,18 +69,20 @@ def campaign_member_total(*, campaign: Campaign, type: str = "all") -> int:
 
 def campaign_member_get(*, campaign: Campaign, identifier: str) -> CampaignMembership:
     """The membership of the subscriber `identifier` (uuid or email); 404 if not a member."""
-    subscriber = (
-        subscriber_lookup(team=campaign.team, identifier=identifier)
-        if _storable(identifier)
-        else None
-    )
-    membership = (
-        CampaignMembership.objects.filter(campaign=campaign, subscriber=subscriber)
-        .select_related("subscriber")
-        .first()
-        if subscriber is not None
-        else None
-    )
+    # One query: the subscriber found as `subscriber_lookup` finds it, joined to its
+    # membership (a campaign's members are all of its team).
+    key = identifier.strip()
+    membership = None
+    if _storable(key):
+        by = (
+            {"subscriber__email_normalized": key.lower()}
+            if "@" in key
+            else {"subscriber__public_id": key}
+        )
+        found = CampaignMembership.objects.filter(
+            campaign=campaign, subscriber__team_id=campaign.team_id, **by
+        ).select_related("subscriber")
+        membership = next(iter(found[:1]), None)
     if membership is None:
         raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=identifier))
     return membership

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sparkloop.api.authentication import api_key_forget
 from sparkloop.models import ApiKey, Team, hash_api_key
 from sparkloop.signals import team_created
 
@@ -48,6 +49,7 @@ def api_key_create(*, team: Team, name: str = "default") -> tuple[ApiKey, str]:
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
+    api_key_forget(key)  # refused from the next request on, not when its cache entry expires
     return key
 
 

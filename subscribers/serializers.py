@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from rest_framework import serializers
 
-from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars
+from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars, iso_z
 from sparkloop.models import Team
 from subscribers.expansions import expansions_apply
 from subscribers.models import Subscriber, SubscriberEvent
@@ -167,13 +167,37 @@ class SubscriberOutputSerializer(serializers.Serializer[Subscriber]):
         return cents_to_dollars(obj.cpa_cents)
 
 
+def subscriber_object(s: Subscriber) -> dict[str, Any]:
+    """The Subscriber Object: what `SubscriberOutputSerializer` renders (and describes in
+    the schema), built by hand. It is the most read object of the API, and DRF's field by
+    field rendering cost more than the rest of a GET (bench/README.md, hot paths);
+    tests/subscribers/test_rendering.py holds the two equal."""
+    return {
+        "uuid": s.public_id,
+        "email": s.email,
+        "name": s.name,
+        "ref_code": s.ref_code,
+        "referrer_code": s.referrer_code,
+        "referred": s.referred,
+        "referral_status": None if s.referral_status is None else str(s.referral_status),
+        "status": str(s.status),
+        "ip_address": s.ip_address,
+        "user_agent": s.user_agent,
+        "origin": s.origin,
+        "country_code": s.country_code,
+        "cpa": cents_to_dollars(s.cpa_cents),
+        "utm_source": s.utm_source,
+        "utm_campaign": s.utm_campaign,
+        "created_at": iso_z(s.created_at),
+    }
+
+
 def subscriber_objects(
     subscribers: Sequence[Subscriber], *, team: Team, expand: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
     """Subscriber objects, with what `expand=` asks for (`referral_programs`): the one
     renderer of the subscriber object for every endpoint that returns subscribers."""
-    rendered = SubscriberOutputSerializer(subscribers, many=True)  # type: ignore[arg-type]  # stubs: many=True takes a sequence
-    items = [dict(item) for item in rendered.data]
+    items = [subscriber_object(s) for s in subscribers]
     return expansions_apply(items, subscribers, team=team, names=expand)
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from sparkloop.counters import counter_add
+from sparkloop.counters import counter_add, counters_deferred
 from sparkloop.exceptions import Conflict, InvalidState, NotFound, ServiceError
 from sparkloop.models import Team
 from sparkloop.updates import UNSET, model_update
@@ -51,13 +53,7 @@ def subscriber_email_check(*, team: Team, email: str, exclude: Subscriber | None
     another subscriber of the team has it in any case. The create and update services run
     it; forms call it to show the same error (a concurrent taker is still caught on write).
     """
-    email = email.strip()
-    if not email:
-        raise ServiceError(EMAIL_REQUIRED)
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ServiceError(EMAIL_INVALID) from None
+    email = _email_clean(email)
     taken = Subscriber.objects.filter(team=team, email_normalized=email.lower())
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -66,8 +62,45 @@ def subscriber_email_check(*, team: Team, email: str, exclude: Subscriber | None
     return email
 
 
+def _email_clean(email: str) -> str:
+    email = email.strip()
+    if not email:
+        raise ServiceError(EMAIL_REQUIRED)
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ServiceError(EMAIL_INVALID) from None
+    return email
+
+
 def _email_taken(*, team: Team, email_normalized: str) -> bool:
     return Subscriber.objects.filter(team=team, email_normalized=email_normalized).exists()
+
+
+def _insert_unless_taken(subscriber: Subscriber) -> bool:
+    """INSERT the new row unless a unique constraint (email, ref_code) refuses it; whether
+    it went in.
+
+    ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE) instead of a savepoint around a plain
+    INSERT: a conflict is a normal outcome here (a taken email, a concurrent create of it,
+    a random ref_code drawn twice), and it leaves the transaction usable without one.
+    """
+    opts = Subscriber._meta
+    fields = [f for f in opts.concrete_fields if f is not opts.auto_field]
+    query = InsertQuery(Subscriber, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [subscriber])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [opts.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    subscriber.pk = row[0]
+    subscriber._state.adding = False
+    subscriber._state.db = connection.alias
+    return True
 
 
 @transaction.atomic
@@ -98,11 +131,51 @@ def subscriber_create(
     Raises Conflict(EMAIL_TAKEN) when the email exists in the team, in any case, also
     when a concurrent request creates it first.
     """
-    email = subscriber_email_check(team=team, email=email)
+    with counters_deferred():
+        return _create(
+            team=team,
+            email=_email_clean(email),
+            name=name,
+            referrer_code=referrer_code,
+            status=status,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            utm_source=utm_source,
+            utm_campaign=utm_campaign,
+            country_code=country_code,
+            created_at=created_at,
+            origin=origin,
+            cpa=cpa,
+            referral_status=referral_status,
+        )
+
+
+def _create(
+    *,
+    team: Team,
+    email: str,
+    name: str | None,
+    referrer_code: str | None,
+    status: str | None,
+    ip_address: str | None,
+    user_agent: str | None,
+    utm_source: str | None,
+    utm_campaign: str | None,
+    country_code: str | None,
+    created_at: datetime | None,
+    origin: str,
+    cpa: Decimal | None,
+    referral_status: str | None,
+) -> Subscriber:
     email_normalized = email.lower()
     referrer = None
     if referrer_code:
-        referrer = Subscriber.objects.filter(team=team, ref_code=referrer_code.strip()).first()
+        # Locked once, here, for everything the create changes of the referrer (its
+        # counters, its memberships): the receivers get this row and don't read it again.
+        found = Subscriber.objects.select_for_update().filter(
+            team=team, ref_code=referrer_code.strip()
+        )
+        referrer = next(iter(found[:1]), None)
     now = timezone.now()
     status = status or Subscriber.Status.PENDING
     subscriber = Subscriber(
@@ -130,17 +203,13 @@ def subscriber_create(
         unsubscribed_at=now if status == Subscriber.Status.UNSUBSCRIBED else None,
     )
     for _attempt in range(_REF_CODE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                subscriber.save(force_insert=True)
+        if _insert_unless_taken(subscriber):
             break
-        except IntegrityError:
-            # Either the email was created concurrently (then it is the user's error),
-            # or the random ref_code collided (then draw again).
-            if _email_taken(team=team, email_normalized=email_normalized):
-                raise Conflict(EMAIL_TAKEN) from None
-            subscriber.pk = None
-            subscriber.ref_code = new_ref_code()
+        # Either the email is taken (perhaps by a concurrent create: then it is the
+        # user's error), or the random ref_code collided (then draw again).
+        if _email_taken(team=team, email_normalized=email_normalized):
+            raise Conflict(EMAIL_TAKEN)
+        subscriber.ref_code = new_ref_code()
     else:  # pragma: no cover - 8 collisions in a 2^32 space
         raise Conflict(EMAIL_TAKEN)
 
@@ -186,6 +255,7 @@ def _status_move(subscriber: Subscriber, status: str) -> Any:
 
 
 @transaction.atomic
+@counters_deferred()
 def subscriber_update(
     *,
     subscriber: Subscriber,
@@ -217,12 +287,15 @@ def subscriber_update(
         moved = _status_move(subscriber, status)
     if moved is not None:
         changed += ["status", "confirmed_at", "unsubscribed_at"]
-    if changed:
+    if "email" in changed:
+        # A concurrent taker of the new email is caught by the unique constraint.
         try:
             with transaction.atomic():
                 subscriber.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
             raise Conflict(EMAIL_TAKEN) from None
+    elif changed:  # nothing here can conflict: no savepoint
+        subscriber.save(update_fields=[*changed, "updated_at"])
     if moved is not None:
         _announce(moved, subscriber)
     _announce(subscriber_changed, subscriber)
@@ -230,6 +303,7 @@ def subscriber_update(
 
 
 @transaction.atomic
+@counters_deferred()
 def subscriber_unsubscribe(*, subscriber: Subscriber, identifier: str) -> Subscriber:
     """Unsubscribe; sends `subscriber_unsubscribed` and `subscriber_changed`.
 
@@ -246,6 +320,7 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, identifier: str) -> Subscr
 
 
 @transaction.atomic
+@counters_deferred()
 def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
     """Reject a pending referral: it no longer counts for its referrer.
 
@@ -262,6 +337,7 @@ def subscriber_reject(*, subscriber: Subscriber, identifier: str) -> Subscriber:
 
 
 @transaction.atomic
+@counters_deferred()
 def subscriber_delete(*, subscriber: Subscriber, identifier: str | None = None) -> None:
     """Erase a subscriber and its events; every maintained counter is corrected.
 

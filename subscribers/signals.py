@@ -10,7 +10,8 @@ attribution: `referral_status`, the referrers' counters, `sync_subscriber`) reac
 `partners`.
 
 Every signal is sent with `sender=Subscriber` and `subscriber=<the locked instance>`:
-- `subscriber_created`: also `referrer` (the referring `Subscriber` of the team, or None);
+- `subscriber_created`: also `referrer` (the referring `Subscriber` of the team, or None;
+  its row is locked by the create, and the instance is as locked);
 - `subscriber_confirmed`: the status moved to `confirmed` (also when created confirmed);
 - `subscriber_unsubscribed`: the status moved to `unsubscribed`;
 - `subscriber_rejected`: a pending referral was rejected (`PUT .../reject`); the referrals

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils import timezone
 
-from referrals.models import CampaignMembership
+from referrals.models import Campaign, CampaignMembership
 from referrals.payloads import sync_subscriber_payload
 from referrals.services.campaigns import campaign_default
 from sparkloop.counters import counter_add
@@ -26,15 +26,27 @@ from webhooks.services import event_record
 
 
 def referrer_counts_adjust(
-    *, referrer_id: int, team_id: int, made: int = 0, verified: int = 0
+    *,
+    referrer_id: int,
+    team_id: int,
+    made: int = 0,
+    verified: int = 0,
+    locked: Subscriber | None = None,
 ) -> None:
-    """Move a referrer's maintained counters, and the team's advocate count with them."""
+    """Move a referrer's maintained counters, and the team's advocate count with them.
+
+    `locked`: the referrer's row as read under a lock already held by this transaction
+    (`subscriber_create` locks the referrer it finds), so it need not be read again.
+    """
     # The row lock serialises concurrent referrals of one referrer, so the 0 <-> 1
     # transition of referrals_count (advocate or not) is seen by exactly one transaction.
-    referrer = Subscriber.objects.select_for_update().filter(pk=referrer_id).first()
+    referrer = locked or Subscriber.objects.select_for_update().filter(pk=referrer_id).first()
     if referrer is None:  # erased: nothing of it is counted any more
         return
     before = referrer.referrals_count
+    if locked is not None:  # the instance stays what the row is
+        locked.referrals_count += made
+        locked.verified_referrals_count += verified
     Subscriber.objects.filter(pk=referrer_id).update(
         referrals_count=F("referrals_count") + made,
         verified_referrals_count=F("verified_referrals_count") + verified,
@@ -78,8 +90,10 @@ def attribution_subscriber_created(*, subscriber: Subscriber, referrer: Subscrib
     """A new subscriber: counted as referred, and as one more referral of its referrer."""
     if subscriber.referred:
         counter_add(team_id=subscriber.team_id, name=COUNTER_REFERRED, delta=1)
-    if referrer is not None:
-        referrer_counts_adjust(referrer_id=referrer.pk, team_id=subscriber.team_id, made=1)
+    if referrer is not None:  # locked by subscriber_create
+        referrer_counts_adjust(
+            referrer_id=referrer.pk, team_id=subscriber.team_id, made=1, locked=referrer
+        )
 
 
 def attribution_subscriber_rejected(*, subscriber: Subscriber) -> None:
@@ -102,11 +116,32 @@ def attribution_subscriber_deleted(*, subscriber: Subscriber) -> None:
     )
 
 
+# Where `standing_remember` keeps the default campaign and membership on the instance.
+_STANDING = "_referrals_default_standing"
+
+
+def standing_remember(
+    subscriber: Subscriber, campaign: Campaign, membership: CampaignMembership
+) -> None:
+    """Keep a new subscriber's default campaign and membership (both just written) on the
+    instance, for the `sync_subscriber` event of the same create."""
+    setattr(subscriber, _STANDING, (campaign, membership))
+
+
 def subscriber_sync_record(*, subscriber: Subscriber) -> None:
     """Write the `sync_subscriber` event of a subscriber's current state (the only writer).
 
-    The subscriber is counted within the team's default campaign.
+    The subscriber is counted within the team's default campaign (as the create left it in
+    hand, `standing_remember`, or read).
     """
+    known: tuple[Campaign, CampaignMembership] | None = getattr(subscriber, _STANDING, None)
+    if known is not None:
+        event_record(
+            team=subscriber.team,
+            type=Event.Type.SYNC_SUBSCRIBER,
+            payload=sync_subscriber_payload(known[0], subscriber, known[1]),
+        )
+        return
     membership = (
         CampaignMembership.objects.filter(subscriber_id=subscriber.pk, campaign__is_default=True)
         .select_related("campaign")

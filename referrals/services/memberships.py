@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -80,6 +80,53 @@ def membership_join(
     if made:
         counter_add(team_id=team_id, name=counter_name(campaign.pk, "advocates"), delta=1)
     return membership, True
+
+
+def memberships_create_new(
+    *, subscriber: Subscriber, campaigns: list[Campaign], referred: list[bool]
+) -> list[CampaignMembership]:
+    """A subscriber created in this transaction joins `campaigns` (in one INSERT), referred
+    in those whose flag in `referred` is set; their list totals count it."""
+    memberships = CampaignMembership.objects.bulk_create(
+        CampaignMembership(
+            team_id=campaign.team_id,
+            campaign=campaign,
+            subscriber=subscriber,
+            referred=was_referred,
+            subscriber_created_at=subscriber.created_at,
+        )
+        for campaign, was_referred in zip(campaigns, referred, strict=True)
+    )
+    for membership in memberships:
+        team_id, campaign_id = membership.team_id, membership.campaign_id
+        counter_add(team_id=team_id, name=counter_name(campaign_id, "all"), delta=1)
+        if membership.referred:
+            counter_add(team_id=team_id, name=counter_name(campaign_id, "referrals"), delta=1)
+    return memberships
+
+
+def memberships_referral_made(*, team_id: int, campaign_ids: list[int], referrer_id: int) -> None:
+    """One more referral made by `referrer_id` in each of these campaigns (one UPDATE).
+
+    The caller holds the referrer's subscriber row lock, under which every change of its
+    made/verified counts happens (lock order: `referrals/services/referrals.py`); the
+    UPDATE's RETURNING tells which memberships just became advocates (0 -> 1).
+    """
+    if not campaign_ids:
+        return
+    table = connection.ops.quote_name(CampaignMembership._meta.db_table)
+    marks = ", ".join(["%s"] * len(campaign_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET referrals_count = referrals_count + 1 "  # noqa: S608
+            f"WHERE subscriber_id = %s AND campaign_id IN ({marks}) "
+            "RETURNING campaign_id, referrals_count",
+            [referrer_id, *campaign_ids],
+        )
+        rows = cursor.fetchall()
+    for campaign_id, count in rows:
+        if count == 1:
+            counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=1)
 
 
 def membership_counters_leave(membership: CampaignMembership) -> None:

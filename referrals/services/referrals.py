@@ -11,23 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from referrals import screening
 from referrals.models import Campaign, CampaignMembership, Referral
 from referrals.payloads import new_referral_payload
-from referrals.services.attribution import referral_status_set, subscriber_sync_record
+from referrals.services.attribution import (
+    referral_status_set,
+    standing_remember,
+    subscriber_sync_record,
+)
 from referrals.services.campaigns import campaign_default
 from referrals.services.memberships import (
     membership_adjust,
     membership_counters_leave,
     membership_join,
+    memberships_create_new,
+    memberships_referral_made,
 )
 from referrals.services.rewards import rewards_unlock
 from sparkloop.exceptions import InvalidState, NotFound
+from sparkloop.models import Team
 from subscribers.models import Subscriber
 from webhooks.models import Event
 from webhooks.services import event_record
@@ -82,38 +90,78 @@ def _verify(*, referred: Subscriber, referrals: Iterable[Referral], decided_by: 
     return verified
 
 
+def _campaigns_of_referrer(
+    team: Team, referred: Subscriber, referrer: Subscriber
+) -> tuple[Campaign, list[Campaign], dict[str, Any]]:
+    """The team's default campaign, the referrer's campaigns (with their rewards) and the
+    screening figures of the referral (`screening.screening_figures_sql`), in one query
+    (plus the rewards'); the referrer joins the default campaign (counting what it made
+    there before) when it is in none."""
+    campaign = connection.ops.quote_name(Campaign._meta.db_table)
+    member = connection.ops.quote_name(CampaignMembership._meta.db_table)
+    columns, column_params = screening.screening_figures_sql(referred=referred, referrer=referrer)
+    # Raw SQL: the ORM's compiling of this query cost more CPU than running it.
+    found = list(
+        Campaign.objects.raw(
+            f"SELECT c.*, EXISTS (SELECT 1 FROM {member} m WHERE m.campaign_id = c.id"  # noqa: S608
+            f" AND m.subscriber_id = %s) AS referrer_member, {columns} FROM {campaign} c"
+            f" WHERE (c.team_id = %s AND c.is_default) OR c.id IN"
+            f" (SELECT m.campaign_id FROM {member} m WHERE m.subscriber_id = %s) ORDER BY c.id",
+            [referrer.pk, *column_params, team.pk, referrer.pk],
+        )
+    )
+    prefetch_related_objects(found, "rewards")
+    default = next((c for c in found if c.is_default), None) or campaign_default(team=team)
+    campaigns: list[Campaign] = [c for c in found if getattr(c, "referrer_member", False)]
+    if not campaigns:
+        membership_join(campaign=default, subscriber=referrer, recount=True)
+        campaigns = [default]
+    if not found:  # a team without its default campaign yet (made just now)
+        counts = screening.velocity_counts(referred=referred, referrer=referrer)
+        return default, campaigns, {**counts, "blocks": True}
+    first: Any = found[0]
+    figures = {
+        "referrer": int(first.velocity_referrer or 0),
+        "ip": int(first.velocity_ip or 0),
+        "blocks": bool(first.blocks),
+    }
+    return default, campaigns, figures
+
+
 def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
     """Place a new subscriber in campaigns (on `subscriber_created`, in its transaction).
 
     Every new subscriber joins the default campaign. A referred one is referred within
     each of its referrer's campaigns (the default one if the referrer has none) and joins
     them; each referral is screened there (and, when the subscriber was created confirmed,
-    verified on the `subscriber_confirmed` that follows).
+    verified on the `subscriber_confirmed` that follows). `referrer` is locked by the
+    create. The default campaign and the new membership in it are kept on the subscriber
+    for the `sync_subscriber` of the same transaction (`standing_remember`).
     """
     team = subscriber.team
-    default = campaign_default(team=team)
-    campaigns: list[Campaign] = []
-    if referrer is not None:
-        campaigns = list(
-            Campaign.objects.filter(memberships__subscriber=referrer).prefetch_related("rewards")
-        )
-        if not campaigns:
-            membership_join(campaign=default, subscriber=referrer, recount=True)
-            campaigns = [default]
-    if default.pk not in {c.pk for c in campaigns}:
-        membership_join(campaign=default, subscriber=subscriber, new_subscriber=True)
     if referrer is None:
-        return
-    base = screening.referral_signals(referred=subscriber, referrer=referrer)
-    velocity = screening.velocity_counts(referred=subscriber, referrer=referrer)
-    now = timezone.now()
-    for campaign in campaigns:
-        signals = screening.campaign_signals(campaign, base, velocity)
-        membership_join(
-            campaign=campaign, subscriber=subscriber, referred=True, new_subscriber=True
+        default = campaign_default(team=team)
+        [membership] = memberships_create_new(
+            subscriber=subscriber, campaigns=[default], referred=[False]
         )
-        holding = campaign.verification == Campaign.Verification.HOLDING_PERIOD
-        Referral.objects.create(
+        standing_remember(subscriber, default, membership)
+        return
+    default, campaigns, velocity = _campaigns_of_referrer(team, subscriber, referrer)
+    joined = campaigns if default in campaigns else [default, *campaigns]
+    memberships = memberships_create_new(
+        subscriber=subscriber, campaigns=joined, referred=[c in campaigns for c in joined]
+    )
+    standing_remember(subscriber, default, memberships[joined.index(default)])
+    base = (
+        screening.referral_signals(
+            referred=subscriber, referrer=referrer, blocklist=velocity["blocks"]
+        )
+        if any(c.screening_enabled for c in campaigns)
+        else []
+    )
+    now = timezone.now()
+    Referral.objects.bulk_create(
+        Referral(
             team=team,
             campaign=campaign,
             referrer=referrer,
@@ -121,9 +169,18 @@ def referral_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber 
             flagged=bool(signals),
             signals=signals,
             ip_address=subscriber.ip_address,
-            verify_after=now + timedelta(days=campaign.holding_days) if holding else None,
+            verify_after=(
+                now + timedelta(days=campaign.holding_days)
+                if campaign.verification == Campaign.Verification.HOLDING_PERIOD
+                else None
+            ),
         )
-        membership_adjust(campaign_id=campaign.pk, subscriber_id=referrer.pk, made=1)
+        for campaign in campaigns
+        for signals in [screening.campaign_signals(campaign, base, velocity)]
+    )
+    memberships_referral_made(
+        team_id=team.pk, campaign_ids=[c.pk for c in campaigns], referrer_id=referrer.pk
+    )
 
 
 def referral_subscriber_confirmed(*, subscriber: Subscriber) -> int:
@@ -177,8 +234,9 @@ def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
 
 def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:
     """Before a subscriber is erased: correct its referrers' and its campaigns' counters."""
-    # List totals (all, referrals, advocates) first, then the referrers' memberships: the
-    # same order in which creates touch the sharded counters, so the two cannot deadlock.
+    # The counters are written at the end of the transaction, sorted
+    # (`counters_deferred`, which every subscriber service opens), as a create's are: the
+    # two cannot deadlock on them.
     for membership in CampaignMembership.objects.filter(subscriber=subscriber):
         membership_counters_leave(membership)
     received = Referral.objects.filter(referred=subscriber, referrer__isnull=False).exclude(

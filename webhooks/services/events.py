@@ -59,7 +59,6 @@ def event_create(*, team_id: int, type: str, payload: dict[str, Any]) -> Event:
     )
 
 
-@transaction.atomic
 def event_record(*, team: Team, type: str, payload: dict[str, Any]) -> Event:
     """Write an outbox event in the caller's transaction, and a delivery per subscribed endpoint.
 
@@ -70,6 +69,11 @@ def event_record(*, team: Team, type: str, payload: dict[str, Any]) -> Event:
     task is published only when the caller's transaction commits, so a rolled-back change
     never reaches a receiver.
     """
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return event_record(team=team, type=type, payload=payload)
+    # Inside the caller's transaction no savepoint is needed: a failure here propagates
+    # and rolls back the caller's change with the event.
     event = event_create(team_id=team.pk, type=type, payload=payload)
     endpoints = [
         endpoint
