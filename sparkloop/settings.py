@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "csp",
     "sparkloop",
     "sparkloop.oauth",
+    "sparkloop.idempotency",
     "subscribers",
     "referrals",
     "webhooks",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "sparkloop.api.throttling.RateLimitHeadersMiddleware",
     # Refuses NUL characters in paths, queries and form bodies (sparkloop/middleware.py).
     "sparkloop.middleware.HostileInputMiddleware",
+    # Idempotency-Key on every POST of the API and the batch PUT (docs/bulk.md).
+    "sparkloop.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -334,6 +337,16 @@ CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
     "task": "referrals.tasks.referral_holding_sweep_task",
     "schedule": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": REFERRAL_HOLDING_SWEEP_INTERVAL_SECONDS},
+}
+
+# --- Bulk work (docs/bulk.md) ----------------------------------------------------------------
+# Idempotency keys are kept this long; a claim whose request never finished (its process
+# died) is taken over after IDEMPOTENCY_LOCK_SECONDS. A beat job deletes expired keys.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["idempotency-keys-expire"] = {
+    "task": "sparkloop.idempotency.tasks.idempotency_keys_expire_task",
+    "schedule": 60 * 60,
 }
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------
