@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sparkloop.oauth",
     "sparkloop.idempotency",
     "subscribers",
+    "subscribers.transfer",
     "referrals",
     "webhooks",
 ]
@@ -347,6 +348,18 @@ IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["idempotency-keys-expire"] = {
     "task": "sparkloop.idempotency.tasks.idempotency_keys_expire_task",
     "schedule": 60 * 60,
+}
+# Imports: the largest upload, rows per chunk (one transaction each), how long one task runs
+# before handing over to the next, and when a run without a heartbeat counts as dead (the
+# sweep then resumes it from its checkpoint).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=1000)
+IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=40)
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+CELERY_BEAT_SCHEDULE["imports-sweep"] = {
+    "task": "subscribers.transfer.tasks.subscriber_import_sweep_task",
+    "schedule": 60,
+    "options": {"expires": 60},
 }
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------

@@ -13,6 +13,7 @@ router.register("subscribers", SubscriberViewSet, basename="subscriber")
 
 urlpatterns = [
     path("", include("subscribers.batch.urls")),  # before subscribers/<id>
+    path("", include("subscribers.transfer.urls")),  # before subscribers/<id>
     # An empty identifier gets the documented "blank" error rather than a bare 404.
     re_path(
         r"^subscribers/(?P<pk>\s*)/events/?$",
