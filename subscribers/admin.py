@@ -27,6 +27,7 @@ from subscribers.services import (
     subscriber_unsubscribe,
     subscriber_update,
 )
+from subscribers.transfer.admin_mixins import SubscriberTransferAdminMixin
 
 # Origins offered by the filter; listing them with SELECT DISTINCT would read every row.
 KNOWN_ORIGINS = (Subscriber.ORIGIN_API, "signup", "sparkloop-upscribe", "api")
@@ -127,7 +128,7 @@ class SubscriberChangeForm(forms.ModelForm[Subscriber]):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
+class SubscriberAdmin(SubscriberTransferAdminMixin, admin.ModelAdmin[Subscriber]):
     form = SubscriberChangeForm
     list_display = (
         "email",
