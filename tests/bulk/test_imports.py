@@ -97,7 +97,7 @@ def test_failed_rows_are_a_csv_with_line_numbers_and_the_apis_sentences(
 ) -> None:
     subscriber_import = run(api_client, CSV)
 
-    response = api_client.get(f"/v2/imports/{subscriber_import.public_id}/errors")
+    response: Any = api_client.get(f"/v2/imports/{subscriber_import.public_id}/errors")
     text = b"".join(response.streaming_content).decode()
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
