@@ -3,10 +3,11 @@
 What `referrals/receivers.py` does for one new subscriber (`subscriber_created`, then
 `subscriber_confirmed` when created confirmed, then `subscriber_changed`), done for a batch:
 the subscribers nobody referred (most of any import) set-based (their default-campaign
-memberships in one INSERT, the campaign's counter moved once, their `sync_subscriber` events
-in one INSERT); the referred ones one by one, in the batch's order, through the very functions
-a single create calls (a referral is screened, recorded in each of the referrer's campaigns and
-maybe verified: per referral work whatever the path), so both paths give the same rows.
+memberships in one INSERT, the campaign's counter moved once); the referred ones one by one,
+in the batch's order, through the very functions a single create calls (a referral is
+screened, recorded in each of the referrer's campaigns and maybe verified: per referral work
+whatever the path), so both paths give the same rows; and everyone's `sync_subscriber`
+events in one INSERT.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db.models import prefetch_related_objects
 from referrals.models import CampaignMembership
 from referrals.payloads import sync_subscriber_payload
 from referrals.selectors import counter_name
-from referrals.services.attribution import attribution_subscriber_created, subscriber_sync_record
+from referrals.services.attribution import attribution_subscriber_created
 from referrals.services.campaigns import campaign_default
 from referrals.services.referrals import (
     referral_subscriber_confirmed,
@@ -54,6 +55,7 @@ def attribution_subscribers_created(
         for subscriber in plain
     )
     counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
+    referred = [subscriber for subscriber, referrer in created if referrer is not None]
     for subscriber, referrer in created:
         if referrer is None:
             continue
@@ -61,15 +63,21 @@ def attribution_subscribers_created(
         referral_subscriber_created(subscriber=subscriber, referrer=referrer)
         if subscriber.status == Subscriber.Status.CONFIRMED:
             referral_subscriber_confirmed(subscriber=subscriber)
-        if send_webhooks:
-            subscriber_sync_record(subscriber=subscriber)
-    if send_webhooks and memberships:
-        prefetch_related_objects([default], "rewards")
-        events_record_many(
-            team=team,
-            type=Event.Type.SYNC_SUBSCRIBER,
-            payloads=[
-                sync_subscriber_payload(default, membership.subscriber, membership)
-                for membership in memberships
-            ],
-        )
+    if not send_webhooks or not created:
+        return
+    # `sync_subscriber` of each, counted within the default campaign (as
+    # `subscriber_sync_record` does one by one), all in one INSERT.
+    standing = {m.subscriber_id: m for m in memberships}
+    standing |= {
+        m.subscriber_id: m
+        for m in CampaignMembership.objects.filter(campaign=default, subscriber__in=referred)
+    }
+    prefetch_related_objects([default], "rewards")
+    events_record_many(
+        team=team,
+        type=Event.Type.SYNC_SUBSCRIBER,
+        payloads=[
+            sync_subscriber_payload(default, subscriber, standing.get(subscriber.pk))
+            for subscriber, _ in created
+        ],
+    )
