@@ -94,9 +94,9 @@ def main() -> None:
     try:
         for _ in range(100):
             try:
-                requests.get(base + "/v2/subscribers", timeout=5)
+                requests.get(base + "/v2/subscribers", timeout=30)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.3)
         pid = worker_pid(proc.pid)
         requests.get(base + "/v2/subscribers", headers={"X-Api-Key": info["api_key"]}, timeout=30)

@@ -212,7 +212,10 @@ def test_a_batch_of_a_thousand_creates_takes_a_bounded_number_of_statements(
         body = post(api_client, items)
 
     assert body["meta"] == {"created": 1000, "failed": 0}
-    assert len(queries) <= 30, [q["sql"][:80] for q in queries]
+    # SQLite caps a statement's variables: Django splits each bulk INSERT there into
+    # statements of a few dozen rows (still a few per hundred rows, never a few per row).
+    limit = 30 if connection.vendor == "postgresql" else 100
+    assert len(queries) <= limit, [q["sql"][:80] for q in queries]
     assert Event.objects.filter(team=team, type="sync_subscriber").count() == 1000
     assert WebhookDelivery.objects.filter(team=team).count() == 1000
 
