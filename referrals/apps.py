@@ -9,7 +9,10 @@ class ReferralsConfig(AppConfig):
     name = "referrals"
 
     def ready(self) -> None:
-        from referrals import receivers  # noqa: F401  (connects the receivers)
+        from referrals import (
+            receivers,  # noqa: F401  (connects the receivers)
+            receivers_batch,  # noqa: F401  (and those of batch writes)
+        )
         from referrals.serializers import referral_programs
         from subscribers.expansions import expansion_register
 

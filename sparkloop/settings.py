@@ -56,7 +56,9 @@ INSTALLED_APPS = [
     "csp",
     "sparkloop",
     "sparkloop.oauth",
+    "sparkloop.idempotency",
     "subscribers",
+    "subscribers.transfer",
     "referrals",
     "referrals.partners",
     "webhooks",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "sparkloop.api.throttling.RateLimitHeadersMiddleware",
     # Refuses NUL characters in paths, queries and form bodies (sparkloop/middleware.py).
     "sparkloop.middleware.HostileInputMiddleware",
+    # Idempotency-Key on every POST of the API and the batch PUT (docs/bulk.md).
+    "sparkloop.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -394,6 +398,28 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
 PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
+
+# --- Bulk work (docs/bulk.md) ----------------------------------------------------------------
+# Idempotency keys are kept this long; a claim whose request never finished (its process
+# died) is taken over after IDEMPOTENCY_LOCK_SECONDS. A beat job deletes expired keys.
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["idempotency-keys-expire"] = {
+    "task": "sparkloop.idempotency.tasks.idempotency_keys_expire_task",
+    "schedule": 60 * 60,
+}
+# Imports: the largest upload, rows per chunk (one transaction each), how long one task runs
+# before handing over to the next, and when a run without a heartbeat counts as dead (the
+# sweep then resumes it from its checkpoint).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=1000)
+IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=40)
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+CELERY_BEAT_SCHEDULE["imports-sweep"] = {
+    "task": "subscribers.transfer.tasks.subscriber_import_sweep_task",
+    "schedule": 60,
+    "options": {"expires": 60},
+}
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------
 # Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,

@@ -29,6 +29,7 @@ from subscribers.services import (
     subscriber_unsubscribe,
     subscriber_update,
 )
+from subscribers.transfer.admin_mixins import SubscriberTransferAdminMixin
 
 # Origins offered by the filter; listing them with SELECT DISTINCT would read every row.
 KNOWN_ORIGINS = (Subscriber.ORIGIN_API, "signup", "sparkloop-upscribe", "api")
@@ -132,7 +133,7 @@ class SubscriberChangeForm(forms.ModelForm[Subscriber]):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
+class SubscriberAdmin(SubscriberTransferAdminMixin, admin.ModelAdmin[Subscriber]):
     form = SubscriberChangeForm
     # Six narrow columns fit 1,400 px; the uuid, ref code, source and counts are on the page.
     list_display = (

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
@@ -109,6 +110,8 @@ class Subscriber(models.Model):
                 models.F("id").desc(),
                 name="subscriber_referrer_idx",
             ),
+            # Own ref codes (batch items, import rows) are taken case-insensitively.
+            models.Index("team", Lower("ref_code"), name="subscriber_ref_code_ci_idx"),
         ]
 
     def __str__(self) -> str:

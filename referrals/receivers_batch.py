@@ -1,0 +1,25 @@
+"""How the referrals app reacts to a batch of new subscribers (connected in ready())."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.dispatch import receiver
+
+from referrals.services.attribution_batch import attribution_subscribers_created
+from sparkloop.models import Team
+from subscribers.batch.signals import subscribers_created
+from subscribers.models import Subscriber
+
+
+@receiver(subscribers_created, dispatch_uid="referrals.subscribers_created")
+def on_subscribers_created(
+    sender: type[Subscriber],
+    *,
+    team: Team,
+    created: Sequence[tuple[Subscriber, Subscriber | None]],
+    send_webhooks: bool = True,
+    **kwargs: Any,
+) -> None:
+    attribution_subscribers_created(team=team, created=created, send_webhooks=send_webhooks)

@@ -1,0 +1,83 @@
+"""Referral attribution for a batch of new subscribers (`subscribers_created`).
+
+What `referrals/receivers.py` does for one new subscriber (`subscriber_created`, then
+`subscriber_confirmed` when created confirmed, then `subscriber_changed`), done for a batch:
+the subscribers nobody referred (most of any import) set-based (their default-campaign
+memberships in one INSERT, the campaign's counter moved once); the referred ones one by one,
+in the batch's order, through the very functions a single create calls (a referral is
+screened, recorded in each of the referrer's campaigns and maybe verified: per referral work
+whatever the path), so both paths give the same rows; and everyone's `sync_subscriber`
+events in one INSERT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import prefetch_related_objects
+
+from referrals.models import CampaignMembership
+from referrals.payloads import sync_subscriber_payload
+from referrals.selectors import counter_name
+from referrals.services.attribution import attribution_subscriber_created
+from referrals.services.campaigns import campaign_default
+from referrals.services.referrals import (
+    referral_subscriber_confirmed,
+    referral_subscriber_created,
+)
+from sparkloop.counters import counter_add
+from sparkloop.models import Team
+from subscribers.models import Subscriber
+from webhooks.models import Event
+from webhooks.services.events_batch import events_record_many
+
+
+def attribution_subscribers_created(
+    *,
+    team: Team,
+    created: Sequence[tuple[Subscriber, Subscriber | None]],
+    send_webhooks: bool = True,
+) -> None:
+    """Attribute a batch of new subscribers (in its transaction) as single creates would.
+
+    `created` holds `(subscriber, referrer or None)` in the batch's order; with
+    `send_webhooks` False no `sync_subscriber` event is written (an import that asked so).
+    """
+    default = campaign_default(team=team)
+    plain = [subscriber for subscriber, referrer in created if referrer is None]
+    memberships = CampaignMembership.objects.bulk_create(
+        CampaignMembership(
+            team_id=team.pk,
+            campaign=default,
+            subscriber=subscriber,
+            subscriber_created_at=subscriber.created_at,
+        )
+        for subscriber in plain
+    )
+    counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
+    referred = [subscriber for subscriber, referrer in created if referrer is not None]
+    for subscriber, referrer in created:
+        if referrer is None:
+            continue
+        attribution_subscriber_created(subscriber=subscriber, referrer=referrer)
+        referral_subscriber_created(subscriber=subscriber, referrer=referrer)
+        if subscriber.status == Subscriber.Status.CONFIRMED:
+            referral_subscriber_confirmed(subscriber=subscriber)
+    if not send_webhooks or not created:
+        return
+    # `sync_subscriber` of each, counted within the default campaign (as
+    # `subscriber_sync_record` does one by one), all in one INSERT.
+    standing = {m.subscriber_id: m for m in memberships}
+    standing |= {
+        m.subscriber_id: m
+        for m in CampaignMembership.objects.filter(campaign=default, subscriber__in=referred)
+    }
+    prefetch_related_objects([default], "rewards")
+    events_record_many(
+        team=team,
+        type=Event.Type.SYNC_SUBSCRIBER,
+        payloads=[
+            sync_subscriber_payload(default, subscriber, standing.get(subscriber.pk))
+            for subscriber, _ in created
+        ],
+    )

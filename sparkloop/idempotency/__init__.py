@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried write runs once (contract: Bulk, Idempotency keys)."""

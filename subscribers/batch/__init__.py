@@ -1,0 +1,1 @@
+"""Batch writes of subscribers: many creates or updates in one request, one transaction."""

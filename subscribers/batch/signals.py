@@ -1,0 +1,16 @@
+"""The seam through which a batch of creates is announced, once for the whole batch.
+
+`subscribers_created` is sent inside the batch's transaction, after every row is written, with
+`sender=Subscriber`, `team=`, `created=` (a list of `(subscriber, referrer or None)` in the
+order of the request) and `send_webhooks=` (False for an import that asked for no events).
+It stands for what `subscriber_created`, `subscriber_confirmed` (for those created confirmed)
+and `subscriber_changed` say of one subscriber: an app that reacts to those must react to this
+too (tests/subscribers/test_batch_signals.py holds every app to it), so that a batch item is
+attributed and announced exactly as a single create is.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+subscribers_created = Signal()

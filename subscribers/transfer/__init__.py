@@ -1,0 +1,1 @@
+"""Imports and exports of a team's subscribers (contract: Bulk, Imports and Exports)."""
