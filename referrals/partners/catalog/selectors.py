@@ -22,4 +22,18 @@ def program_accepts_location(
     Used by `partner_referral_create` (`country_not_allowed`) and by the upscribe's choice
     of recommendations.
     """
-    raise NotImplementedError
+    country = (country_code or "").strip().upper() or None
+    blocked = {c.upper() for c in program.blocked_countries}
+    if country is None:
+        return program.allow_worldwide_referrals and not blocked
+    if country in blocked:
+        return False
+    if program.allow_worldwide_referrals:
+        return True
+    allowed = {c.upper() for c in program.allowed_countries}
+    if allowed and country not in allowed:
+        return False
+    if program.allowed_regions:
+        region = (region_code or "").strip().upper()
+        return region in {r.upper() for r in program.allowed_regions}
+    return True
