@@ -103,7 +103,7 @@ def test_a_settler_and_rejects_at_the_same_moment_settle_each_referral_once() ->
         if i == 0:
             partner_referrals_settle(batch_size=5)
             return "settler"
-        subscriber = Subscriber.objects.get(pk=made[i].subscriber_id)
+        subscriber = Subscriber.objects.get(partner_referrals=made[i])
         try:
             subscriber_reject(subscriber=subscriber, identifier=subscriber.public_id)
         except InvalidState:  # the settler verified it first

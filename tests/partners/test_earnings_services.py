@@ -68,8 +68,10 @@ class TestCreate:
             "pending",
         )
         assert subscriber.cpa_cents == 300
-        use = program_budget_use([campaign.program.pk], month=referral.budget_month)
-        assert use[campaign.program.pk].reserved_cents == 300
+        program_id, month = campaign.program_id, referral.budget_month
+        assert program_id is not None
+        assert month is not None
+        assert program_budget_use([program_id], month=month)[program_id].reserved_cents == 300
         campaign.refresh_from_db()
         assert campaign.pending_count == 1
         assert partner_earnings(campaign.partner_profile).pending == 300
@@ -234,7 +236,8 @@ class TestSettle:
         subscriber_delete(subscriber=referral.subscriber)
         referral.refresh_from_db()
         assert (referral.status, referral.rejection_reason) == ("rejected", "deleted")
-        assert (referral.subscriber, referral.email) == (None, "a@ex.com")
+        assert referral.subscriber_id is None
+        assert referral.email == "a@ex.com"
 
     def test_it_settles_in_batches_and_the_task_twice_has_one_effect(self) -> None:
         campaign = _campaign(cpa_cents=100)
