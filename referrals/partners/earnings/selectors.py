@@ -10,17 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from referrals.partners.models import (
     CampaignBudgetMonth,
     EarningsEntry,
+    PartnerCampaign,
     PartnerProfile,
+    PartnerProgram,
     PartnerReferral,
     Payout,
     ProgramBudgetMonth,
 )
+from sparkloop.exceptions import NotFound
+from sparkloop.models import Team
 
 CONFIRMATION_WINDOW = timedelta(days=90)
 CONFIRMATION_MIN_SETTLED = 20
@@ -132,3 +136,54 @@ def partner_balance_cents(profile_id: int, *, before: date | None = None) -> int
 def payout_list(*, profile: PartnerProfile) -> QuerySet[Payout]:
     """A partner's payouts, newest first."""
     return Payout.objects.filter(partner_profile=profile).order_by("-created_at", "-id")
+
+
+PROGRAM_NOT_FOUND = "Partner program {uuid} not found!"
+PAYOUT_NOT_FOUND = "Payout {uuid} not found!"
+
+
+@dataclass(frozen=True)
+class ReferralListing:
+    """The referrals a team may see of one program, and their count without filters (the
+    campaigns' maintained counters, never a COUNT over a million rows)."""
+
+    referrals: QuerySet[PartnerReferral]
+    campaign_ids: list[int]
+
+    def unfiltered_total(self) -> int:
+        totals = PartnerCampaign.objects.filter(pk__in=self.campaign_ids).aggregate(
+            total=Sum(F("pending_count") + F("confirmed_count") + F("rejected_count"))
+        )
+        return int(totals["total"] or 0)
+
+
+def program_referral_list(*, team: Team, uuid: str) -> ReferralListing:
+    """A program's referrals, newest first: all of them for the program's owner; for a
+    partner in the program, only those it sent. Anyone else: NotFound, as for no program."""
+    referrals = PartnerReferral.objects.select_related(
+        "campaign__recommending_publication"
+    ).order_by("-created_at", "-id")
+    program = PartnerProgram.objects.filter(team=team, public_id=uuid).first()
+    if program is not None:
+        campaign_ids = list(
+            PartnerCampaign.objects.filter(program=program).values_list("pk", flat=True)
+        )
+        return ReferralListing(referrals.filter(program=program), campaign_ids)
+    campaign = PartnerCampaign.objects.filter(
+        partner_profile__team=team, program__public_id=uuid
+    ).first()
+    if campaign is None:
+        raise NotFound(PROGRAM_NOT_FOUND.format(uuid=uuid))
+    return ReferralListing(referrals.filter(campaign=campaign), [campaign.pk])
+
+
+def payout_get(*, profile: PartnerProfile, uuid: str) -> Payout:
+    payout = Payout.objects.filter(partner_profile=profile, public_id=uuid).first()
+    if payout is None:
+        raise NotFound(PAYOUT_NOT_FOUND.format(uuid=uuid))
+    return payout
+
+
+def partner_profile_of(*, team: Team) -> PartnerProfile:
+    """The team's partner profile (every team has one, made with the team)."""
+    return PartnerProfile.objects.get(team=team)
