@@ -10,7 +10,7 @@ from referrals.partners.catalog.services import program_create, program_update
 from referrals.partners.models import PartnerCampaign, PartnerProgram, Publication
 from sparkloop.models import Team
 from tests.clients import KeyedClient
-from tests.partners.catalog.conftest import join, make_program, needs_earnings
+from tests.partners.catalog.conftest import join, make_program
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,6 @@ class TestPublications:
 
 
 class TestPrograms:
-    @needs_earnings
     def test_it_filters_by_cpa_max_payout_and_channel(
         self, api_client: KeyedClient, other_team: Team
     ) -> None:
@@ -170,7 +169,6 @@ class TestPrograms:
         ]
         assert names(get(f"{path}?sort=max_payout"), "partner_programs")[0] == "Rich"
 
-    @needs_earnings
     def test_accepted_countries_keeps_programs_that_accept_them_all(
         self, api_client: KeyedClient, other_team: Team
     ) -> None:
@@ -209,7 +207,6 @@ class TestPrograms:
         assert response.status_code == 400
         assert response.json()["error"] == error
 
-    @needs_earnings
     def test_a_network_program_shows_public_terms_only(
         self, api_client: KeyedClient, other_team: Team
     ) -> None:
@@ -234,7 +231,6 @@ class TestPrograms:
             assert response.json() == {"error": f"Partner program {uuid} not found."}
         assert join(api_client, hidden.public_id).status_code == 404
 
-    @needs_earnings
     def test_join_makes_an_active_or_pending_partner_campaign(
         self, api_client: KeyedClient, team: Team, other_team: Team
     ) -> None:
@@ -273,7 +269,6 @@ class TestPrograms:
         assert PartnerCampaign.objects.count() == 1
 
 
-@needs_earnings
 def test_the_walk_through_of_the_readme(api_client: KeyedClient, other_client: KeyedClient) -> None:
     """A creates a publication and a program that asks for approval; B finds it by a word
     of its description and joins; A sees the request and approves; B's campaign is active."""

@@ -9,7 +9,6 @@ from referrals.partners.catalog.services import partner_campaign_join, program_c
 from referrals.partners.models import PartnerCampaign, PartnerProgram, Publication
 from sparkloop.models import Team
 from tests.clients import KeyedClient
-from tests.partners.catalog.conftest import needs_earnings
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,6 @@ def test_another_teams_key_gets_404_on_every_own_route(
     assert PartnerCampaign.objects.get(public_id=alices["request"]).status == "pending"
 
 
-@needs_earnings
 def test_lists_show_only_the_own_team(
     other_client: KeyedClient, alices: dict[str, str], other_team: Team
 ) -> None:
