@@ -153,7 +153,8 @@ def make_catalogue(
 def make_campaigns(
     rng: random.Random, profiles: list[PartnerProfile], programs: list[PartnerProgram], n: int
 ) -> list[PartnerCampaign]:
-    now, seen, campaigns = timezone.now(), set(), []
+    now, seen = timezone.now(), set()
+    campaigns: list[PartnerCampaign] = []
     while len(campaigns) < n:
         profile, program = rng.choice(profiles), rng.choice(programs)
         if program.team_id == profile.team_id or (profile.pk, program.pk) in seen:
@@ -194,7 +195,7 @@ def copy_referrals(rng: random.Random, campaigns: list[PartnerCampaign], n: int)
     with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
         for i in range(n):
             campaign = rng.choice(active)
-            program = programs[campaign.program_id]
+            program = programs[campaign.program_id or 0]
             created = now - timedelta(seconds=rng.randint(0, 60 * 86400))
             roll = rng.random()
             status = "pending" if roll < 0.7 else "confirmed" if roll < 0.9 else "rejected"
