@@ -11,6 +11,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -167,6 +168,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # (and warns on every start unless STATIC_ROOT exists, so it always does).
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (publication logos) go through Django's storage API: STORAGES["default"]
+# may name any backend (S3, ...); on disk they live under MEDIA_ROOT.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # Plain text, or one JSON object a line (LOG_FORMAT=json), with the request id on every record;
 # Celery's processes use the same configuration (sparkloop/celery.py).
@@ -267,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "PartnerProgramStatusEnum": "referrals.partners.models.PartnerProgram.Status",
+        "PublicationStatusEnum": [("active", "active"), ("archived", "archived")],
     },
 }
 
@@ -398,6 +405,17 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
 PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
+# Settlement of partner referrals whose pending period is over (hourly), and the payouts
+# (the 15th; a crontab row of django-celery-beat, editable in the admin).
+CELERY_BEAT_SCHEDULE["partners-referrals-settle"] = {
+    "task": "referrals.partners.earnings.tasks.partner_referrals_settle_task",
+    "schedule": 60 * 60,
+    "options": {"expires": 60 * 60},
+}
+CELERY_BEAT_SCHEDULE["partners-payouts-create"] = {
+    "task": "referrals.partners.earnings.tasks.payouts_create_task",
+    "schedule": crontab(minute="0", hour="6", day_of_month="15"),
+}
 
 # --- Bulk work (docs/bulk.md) ----------------------------------------------------------------
 # Idempotency keys are kept this long; a claim whose request never finished (its process

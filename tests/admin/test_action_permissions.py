@@ -7,7 +7,7 @@ library's) that declares no `permissions=` fails here.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from django_celery_beat.models import (
 )
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from referrals.partners.models import Payout
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
 from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
@@ -133,6 +134,13 @@ def world(team: Team, settings: SettingsWrapper) -> None:
     subscriber_event_create(subscriber=friend, value=Decimal("5"))
     blocklist_entry_create(team=team, kind="domain", pattern="spam.test")
     event_record(team=team, type=Event.Type.WEBHOOK_TEST, payload={})
+    # A payout (partners' earnings): a bare row, as the monthly job makes it.
+    Payout.objects.create(
+        partner_profile=team.partner_profile,
+        amount_cents=5000,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+    )
 
     app, _ = application_create(
         team=team,
