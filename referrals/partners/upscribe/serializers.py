@@ -10,12 +10,15 @@ from rest_framework import serializers
 from referrals.partners.models import PartnerCampaign
 from referrals.partners.models.upscribe import Upscribe
 from referrals.partners.upscribe.selectors import GENERATE_MAX, Recommendation, Stats
+from sparkloop.exceptions import ServiceError
 
 PARAMETERS_MISSING = "Parameters are missing."
 SUBSCRIBER_MISSING = "Subscriber param is missing or empty."
 RECOMMENDATIONS_MISSING = "Recommendations param is missing or empty."
 PUBLICATION_UUID_BLANK = "Publication uuid can't be blank"
 REASON_BLANK = "Reason can't be blank"
+MAX_PICKS = 20
+TOO_MANY_PICKS = f"Recommendations: at most {MAX_PICKS} ref codes"
 LIMIT_INVALID = f"Limit must be an integer between 1 and {GENERATE_MAX}"
 
 
@@ -111,7 +114,7 @@ class SubscribeInputSerializer(serializers.Serializer[Any]):
     subscriber_uuid = serializers.CharField(
         max_length=64, allow_null=True, allow_blank=True, required=False
     )
-    recommendations = serializers.JSONField(required=False)
+    recommendations = serializers.JSONField(required=False, allow_null=True)
     name = serializers.CharField(max_length=255, allow_null=True, allow_blank=True, required=False)
     country_code = serializers.CharField(
         max_length=2, allow_null=True, allow_blank=True, required=False
@@ -130,14 +133,15 @@ class SubscribeInputSerializer(serializers.Serializer[Any]):
         who = (attrs.get("subscriber_email") or attrs.get("subscriber") or "").strip()
         who = who or (attrs.get("subscriber_uuid") or "").strip()
         codes = _ref_codes(attrs.get("recommendations"))
+        # The reference's bodies are exactly {"error": "..."}: no per-field `errors`.
         if not who and codes is None:
-            raise serializers.ValidationError(PARAMETERS_MISSING)
+            raise ServiceError(PARAMETERS_MISSING)
         if not who:
-            raise serializers.ValidationError(SUBSCRIBER_MISSING)
+            raise ServiceError(SUBSCRIBER_MISSING)
         if not codes:
-            raise serializers.ValidationError(RECOMMENDATIONS_MISSING)
-        if len(codes) > 50:
-            raise serializers.ValidationError("Recommendations: at most 50 ref codes")
+            raise ServiceError(RECOMMENDATIONS_MISSING)
+        if len(codes) > MAX_PICKS:
+            raise ServiceError(TOO_MANY_PICKS)
         return {
             "subscriber": who,
             "ref_codes": codes,

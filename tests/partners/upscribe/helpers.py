@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -14,6 +14,8 @@ from referrals.partners.models import PartnerCampaign, PartnerProgram
 from sparkloop.models import Team
 from tests.factories import TeamFactory
 from tests.partners.factories import PartnerProgramFactory, PublicationFactory
+
+T = TypeVar("T")
 
 
 def _implemented(call: Any) -> bool:
@@ -41,7 +43,11 @@ NEEDS_REFERRALS = pytest.mark.skipif(
     not _implemented(lambda: partner_referral_create(campaign=None, email="")),  # type: ignore[arg-type]
     reason="earnings' partner_referral_create is a stub until branch earnings is merged",
 )
-PAID = [NEEDS_BUDGETS, NEEDS_GEO]
+
+
+def paid(test: T) -> T:
+    """A test of paid recommendations: it needs the budget, rate and geo selectors."""
+    return cast(T, NEEDS_BUDGETS(NEEDS_GEO(test)))
 
 
 def free_recommendation(team: Team, **fields: Any) -> PartnerCampaign:
