@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from referrals.partners.earnings import openapi  # noqa: F401 (describes the views)
+from referrals.partners.earnings.views import PayoutViewSet, ProgramReferralViewSet
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(
+        r"^partner_programs/(?P<program_uuid>[^/]+)/referrals/?$",
+        ProgramReferralViewSet.as_view({"get": "list"}),
+        name="partner-program-referrals",
+    ),
+    re_path(
+        r"^partner_profile/payouts/?$",
+        PayoutViewSet.as_view({"get": "list"}),
+        name="partner-payout-list",
+    ),
+    re_path(
+        r"^partner_profile/payouts/(?P<pk>[^/]+)/?$",
+        PayoutViewSet.as_view({"get": "retrieve"}),
+        name="partner-payout-detail",
+    ),
+]
