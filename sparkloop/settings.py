@@ -157,6 +157,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # (and warns on every start unless STATIC_ROOT exists, so it always does).
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (publication logos) go through Django's storage API: STORAGES["default"]
+# may name any backend (S3, ...); on disk they live under MEDIA_ROOT.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,8 @@ serializers. Public identifiers are random prefixed hex, never the primary key.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Cast, Concat, Lower
 
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
@@ -71,6 +72,25 @@ class Publication(models.Model):
     # `logo_url` is the file's URL when there is one, else `logo_url`.
     logo = models.FileField(upload_to="partners/logos/", blank=True, default="")
     logo_url = models.URLField(max_length=1000, blank=True, default="")
+    # What the network's `query` searches (name, description, language, categories),
+    # lower-cased, kept by the database itself. On PostgreSQL a trigram GIN index
+    # (migration 0003_catalog_network_search) serves `LIKE '%word%'` on it.
+    search_document = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "name",
+                Value(" "),
+                "description",
+                Value(" "),
+                "language",
+                Value(" "),
+                Cast("categories", output_field=TextField()),
+                output_field=TextField(),
+            )
+        ),
+        output_field=TextField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
