@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0002_partner_profiles'),
+        ('partners', '0003_catalog_network_search'),
         ('sparkloop', '0006_team_webhook_tokens_encrypted'),
     ]
 
