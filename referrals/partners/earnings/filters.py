@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import django_filters  # type: ignore[import-untyped]  # django-filter ships no types
+import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
@@ -20,7 +20,7 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-class PartnerReferralFilter(django_filters.FilterSet):  # type: ignore[misc]
+class PartnerReferralFilter(django_filters.FilterSet):
     """`referred_after` / `referred_before` (`YYYY-MM-DD`, inclusive, UTC days) and
     `status`. Ranges on `created_at` itself (not its date), so the list's index serves them."""
 
