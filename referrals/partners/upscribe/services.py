@@ -109,7 +109,7 @@ def recommendation_setting_update(
     *,
     upscribe: Upscribe,
     campaign: PartnerCampaign,
-    reason: str = UNSET,
+    reason: str | None = UNSET,
     pinned: bool = UNSET,
     paused: bool = UNSET,
 ) -> UpscribeRecommendation:
