@@ -34,6 +34,7 @@ from django_celery_beat.models import (
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from referrals.partners.models import Payout
+from referrals.partners.upscribe.services import recommendation_setting_update, upscribe_create
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
 from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
@@ -41,6 +42,7 @@ from sparkloop.oauth.services import application_create, connection_record
 from sparkloop.services import api_key_create
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_event_create, subscriber_update
+from tests.partners.factories import PartnerCampaignFactory, PublicationFactory
 from webhooks.models import Event
 from webhooks.services import endpoint_create, event_record
 
@@ -141,6 +143,10 @@ def world(team: Team, settings: SettingsWrapper) -> None:
         period_start=date(2026, 2, 1),
         period_end=date(2026, 2, 28),
     )
+
+    upscribe = upscribe_create(team=team, publication=PublicationFactory.create(team=team))
+    rec = PartnerCampaignFactory.create(team=team)
+    recommendation_setting_update(upscribe=upscribe, campaign=rec, pinned=True)
 
     app, _ = application_create(
         team=team,

@@ -1,3 +1,344 @@
-"""Upscribes and offers: every read that serves a request."""
+"""Upscribes: every read that serves a request (team scoping lives here).
+
+A recommendation is one of the team's partner campaigns (paid or free) as one upscribe shows
+it: the campaign's facts, the upscribe's own settings (`UpscribeRecommendation`), this
+month's budget left and the program's recent confirmation rate. Each page or generate reads
+those in a fixed number of queries, whatever the number of recommendations.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from referrals.partners.catalog.selectors import program_accepts_location
+from referrals.partners.earnings.selectors import (
+    campaign_budget_use,
+    month_of,
+    program_budget_use,
+    program_confirmation_rates,
+)
+from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
+from referrals.partners.models.upscribe import (
+    Upscribe,
+    UpscribeImpressionDay,
+    UpscribePick,
+    UpscribeRecommendation,
+)
+from sparkloop.exceptions import InvalidState, NotFound
+from sparkloop.models import Team
+from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
+
+UPSCRIBE_NOT_FOUND = "Upscribe {identifier} not found."
+UPSCRIBE_NOT_ACTIVE = "Upscribe {identifier} is not active."
+RECOMMENDATION_NOT_FOUND = "Recommendation {identifier} not found."
+PUBLICATION_NOT_FOUND = "Publication {identifier} not found."
+
+# A recommendation is listed while its campaign is one of these (§ Upscribe: archived,
+# rejected and pending-approval campaigns are left out); only active ones are shown.
+LISTED_STATUSES = (PartnerCampaign.Status.ACTIVE, PartnerCampaign.Status.PAUSED)
+GENERATE_MAX = 20
+STATS_DAYS = 30
+# The ranking's confirmation rate for a program with too few settled referrals to have one.
+UNKNOWN_RATE = 0.5
+CHANNEL = "upscribe"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What the Recommendation Object is rendered from."""
+
+    campaign: PartnerCampaign
+    setting: UpscribeRecommendation | None
+    available_budget_cents: int | None  # None: a free recommendation
+    confirmation_rate: int | None  # percent over the last 30 days; None: nothing settled
+
+    @property
+    def paused(self) -> bool:
+        return self.setting is not None and self.setting.paused
+
+    @property
+    def pinned(self) -> bool:
+        return self.setting is not None and self.setting.pinned
+
+
+def upscribe_list(*, team: Team) -> QuerySet[Upscribe]:
+    """The team's upscribes, newest first."""
+    return (
+        Upscribe.objects.filter(team=team)
+        .select_related("publication")
+        .order_by("-created_at", "-id")
+    )
+
+
+def upscribe_get(*, team: Team, identifier: str) -> Upscribe:
+    """The team's upscribe `identifier`; 404 `Upscribe <uuid> not found.` otherwise."""
+    upscribe = next(iter(upscribe_list(team=team).filter(public_id=identifier)[:1]), None)
+    if upscribe is None:
+        raise NotFound(UPSCRIBE_NOT_FOUND.format(identifier=identifier))
+    return upscribe
+
+
+def upscribe_publication_get(*, team: Team, identifier: str) -> Publication:
+    """The team's own publication that a new upscribe belongs to."""
+    publication = next(iter(Publication.objects.filter(team=team, public_id=identifier)[:1]), None)
+    if publication is None:
+        raise NotFound(PUBLICATION_NOT_FOUND.format(identifier=identifier))
+    return publication
+
+
+def recommendation_list(*, upscribe: Upscribe) -> QuerySet[PartnerCampaign]:
+    """The upscribe's recommendations (its team's listed partner campaigns), newest first."""
+    return (
+        PartnerCampaign.objects.filter(
+            partner_profile__team_id=upscribe.team_id, status__in=LISTED_STATUSES
+        )
+        .select_related("publication", "program")
+        .order_by("-created_at", "-id")
+    )
+
+
+def recommendation_total(*, upscribe: Upscribe) -> int:
+    return recommendation_list(upscribe=upscribe).order_by().count()
+
+
+def recommendation_get(*, upscribe: Upscribe, identifier: str) -> PartnerCampaign:
+    """One of the upscribe's recommendations by its uuid (or its ref_code)."""
+    field = "public_id" if identifier.startswith("partner_campaign_") else "ref_code"
+    campaign = next(
+        iter(recommendation_list(upscribe=upscribe).filter(**{field: identifier})[:1]), None
+    )
+    if campaign is None:
+        raise NotFound(RECOMMENDATION_NOT_FOUND.format(identifier=identifier))
+    return campaign
+
+
+def _settings(upscribe: Upscribe, campaign_ids: list[int]) -> dict[int, UpscribeRecommendation]:
+    rows = UpscribeRecommendation.objects.filter(upscribe=upscribe, campaign_id__in=campaign_ids)
+    return {row.campaign_id: row for row in rows}
+
+
+def _rates_last_30_days(program_ids: list[int]) -> dict[int, int]:
+    """Each program's confirmed share, in percent, of its referrals settled in 30 days."""
+    if not program_ids:
+        return {}
+    since = timezone.now() - timedelta(days=STATS_DAYS)
+    rows = (
+        PartnerReferral.objects.filter(
+            program_id__in=program_ids,
+            settled_at__gte=since,
+            status__in=(PartnerReferral.Status.CONFIRMED, PartnerReferral.Status.REJECTED),
+        )
+        .values("program_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(status=PartnerReferral.Status.CONFIRMED)),
+            settled=Count("id"),
+        )
+    )
+    return {r["program_id"]: round(100 * r["confirmed"] / r["settled"]) for r in rows}
+
+
+def _available(campaigns: Iterable[PartnerCampaign]) -> dict[int, int]:
+    """This month's budget left (cents) of each paid campaign's program."""
+    program_ids = sorted({c.program_id for c in campaigns if c.program_id is not None})
+    if not program_ids:
+        return {}
+    use = program_budget_use(program_ids, month=month_of(timezone.now().date()))
+    return {
+        c.program_id: max(0, c.program.total_budget_cents - use[c.program_id].total_cents)
+        for c in campaigns
+        if c.program is not None and c.program_id is not None
+    }
+
+
+def recommendations_render(
+    *, upscribe: Upscribe, campaigns: list[PartnerCampaign]
+) -> list[Recommendation]:
+    """`campaigns` (rows of recommendation_list) with what their objects show, in 3 queries."""
+    settings = _settings(upscribe, [c.pk for c in campaigns])
+    available = _available(campaigns)
+    rates = _rates_last_30_days(sorted({c.program_id for c in campaigns if c.program_id}))
+    return [
+        Recommendation(
+            campaign=c,
+            setting=settings.get(c.pk),
+            available_budget_cents=available.get(c.program_id) if c.program_id else None,
+            confirmation_rate=rates.get(c.program_id) if c.program_id else None,
+        )
+        for c in campaigns
+    ]
+
+
+def _open_to(campaign: PartnerCampaign, country_code: str | None, region: str | None) -> bool:
+    program = campaign.program
+    if program is None:
+        return True  # a free recommendation pays nothing, so no geo rule applies
+    return program_accepts_location(program, country_code=country_code, region_code=region)
+
+
+def recommendations_for_visitor(
+    *,
+    upscribe: Upscribe,
+    country_code: str | None = None,
+    region_code: str | None = None,
+    limit: int = 1,
+) -> list[Recommendation]:
+    """The recommendations to show one visitor now (§ Upscribe, generate).
+
+    Active ones only, never one paused by this upscribe, whose program is not active or not
+    recommendable through an upscribe, whose program has not this month's budget left for
+    one more CPA, whose partner is over the program's monthly cap, or whose program does
+    not accept the visitor's country and region. Pinned first (by position), then by
+    expected earnings (CPA x the program's confirmation rate, UNKNOWN_RATE without one);
+    free ones after paid ones. Raises 400 `Upscribe <uuid> is not active.`
+    """
+    if not upscribe.active:
+        raise InvalidState(UPSCRIBE_NOT_ACTIVE.format(identifier=upscribe.public_id))
+    campaigns = [
+        c
+        for c in recommendation_list(upscribe=upscribe).filter(status=PartnerCampaign.Status.ACTIVE)
+        if c.program is None
+        or (
+            c.program.status == c.program.Status.ACTIVE
+            and CHANNEL in (c.program.can_be_recommended_via or [])
+        )
+    ]
+    settings = _settings(upscribe, [c.pk for c in campaigns])
+    campaigns = [c for c in campaigns if not (c.pk in settings and settings[c.pk].paused)]
+    campaigns = [c for c in campaigns if _open_to(c, country_code, region_code)]
+    campaigns = _within_budgets(campaigns)
+    program_ids = sorted({c.program_id for c in campaigns if c.program_id is not None})
+    rates = program_confirmation_rates(program_ids) if program_ids else {}
+
+    def rank(c: PartnerCampaign) -> tuple[bool, float, float, float]:
+        setting = settings.get(c.pk)
+        pinned = setting is not None and setting.pinned
+        position = setting.position if setting and setting.position is not None else math.inf
+        expected = 0.0
+        if c.program is not None and c.program_id is not None:
+            rate = rates.get(c.program_id)
+            expected = c.program.cpa_cents * (UNKNOWN_RATE if rate is None else rate)
+        return (not pinned, position if pinned else 0, -expected, -c.created_at.timestamp())
+
+    chosen = sorted(campaigns, key=rank)[: max(1, min(limit, GENERATE_MAX))]
+    return recommendations_render(upscribe=upscribe, campaigns=chosen)
+
+
+def _within_budgets(campaigns: list[PartnerCampaign]) -> list[PartnerCampaign]:
+    """The campaigns that can still earn one CPA this month: within the program's total
+    budget and the partner's monthly cap (free ones always)."""
+    paid = [c for c in campaigns if c.program is not None]
+    if not paid:
+        return campaigns
+    month = month_of(timezone.now().date())
+    programs = program_budget_use(sorted({c.program_id for c in paid if c.program_id}), month=month)
+    partners = campaign_budget_use(sorted(c.pk for c in paid), month=month)
+    kept = []
+    for c in campaigns:
+        program = c.program
+        if program is not None and c.program_id is not None:
+            cpa = program.cpa_cents
+            if programs[c.program_id].total_cents + cpa > program.total_budget_cents:
+                continue
+            if partners[c.pk].total_cents + cpa > program.max_payout_cents:
+                continue
+        kept.append(c)
+    return kept
+
+
+@dataclass(frozen=True)
+class Stats:
+    """One upscribe's (or one recommendation's) last 30 days."""
+
+    impressions: int
+    picks: int
+    pending: int
+    confirmed: int
+    rejected: int
+    earnings_cents: int
+
+
+def upscribe_stats(*, upscribe: Upscribe) -> tuple[Stats, dict[int, Stats]]:
+    """The upscribe's last 30 days in all and per recommendation (partner campaign id):
+    impressions, picks, the picks' referrals by status now, and the confirmed payable CPA.
+    Two grouped queries."""
+    today = timezone.now().date()
+    impressions = dict(
+        UpscribeImpressionDay.objects.filter(
+            upscribe=upscribe, day__gt=today - timedelta(days=STATS_DAYS)
+        )
+        .values("campaign_id")
+        .annotate(n=Sum("impressions"))
+        .values_list("campaign_id", "n")
+    )
+    since = timezone.now() - timedelta(days=STATS_DAYS)
+    status = "referral__status"
+    picks = {
+        row["campaign_id"]: row
+        for row in UpscribePick.objects.filter(upscribe=upscribe, created_at__gte=since)
+        .values("campaign_id")
+        .annotate(
+            picks=Count("id"),
+            pending=Count("id", filter=Q(**{status: PartnerReferral.Status.PENDING})),
+            confirmed=Count("id", filter=Q(**{status: PartnerReferral.Status.CONFIRMED})),
+            rejected=Count("id", filter=Q(**{status: PartnerReferral.Status.REJECTED})),
+            earnings=Sum(
+                "referral__cpa_cents",
+                filter=Q(**{status: PartnerReferral.Status.CONFIRMED}, referral__payable=True),
+            ),
+        )
+    }
+    per: dict[int, Stats] = {}
+    for campaign_id in set(impressions) | set(picks):
+        row: dict[str, Any] = dict(picks.get(campaign_id, {}))
+        per[campaign_id] = Stats(
+            impressions=int(impressions.get(campaign_id) or 0),
+            picks=row.get("picks", 0),
+            pending=row.get("pending", 0),
+            confirmed=row.get("confirmed", 0),
+            rejected=row.get("rejected", 0),
+            earnings_cents=int(row.get("earnings") or 0),
+        )
+    total = Stats(*(sum(getattr(s, f) for s in per.values()) for f in Stats.__dataclass_fields__))
+    return total, per
+
+
+def stats_campaigns(*, upscribe: Upscribe, campaign_ids: Iterable[int]) -> list[PartnerCampaign]:
+    """The partner campaigns the stats name (of the upscribe's team), for their labels."""
+    return list(
+        PartnerCampaign.objects.filter(
+            pk__in=list(campaign_ids), partner_profile__team_id=upscribe.team_id
+        )
+        .select_related("publication")
+        .order_by("-created_at", "-id")
+    )
+
+
+def recommendations_by_ref_code(
+    *, upscribe: Upscribe, ref_codes: list[str]
+) -> dict[str, PartnerCampaign]:
+    """Those of `ref_codes` that are the upscribe's active, unpaused recommendations."""
+    campaigns = list(
+        recommendation_list(upscribe=upscribe).filter(
+            status=PartnerCampaign.Status.ACTIVE, ref_code__in=ref_codes
+        )
+    )
+    settings = _settings(upscribe, [c.pk for c in campaigns])
+    return {c.ref_code: c for c in campaigns if not (c.pk in settings and settings[c.pk].paused)}
+
+
+def subscribe_person(*, team: Team, identifier: str) -> tuple[str, str | None]:
+    """The email (and name) that subscribe signs up: `identifier` is an email, or the uuid
+    of one of the team's subscribers (the older body form; 404 when it is not one)."""
+    subscriber = subscriber_lookup(team=team, identifier=identifier)
+    if subscriber is not None:
+        return subscriber.email, subscriber.name
+    if "@" in identifier:
+        return identifier.strip(), None
+    raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=identifier))

@@ -1,3 +1,240 @@
-"""Upscribes and offers: every write, one transaction each (keyword-only, typed)."""
+"""Upscribes: every write, one transaction each (keyword-only, typed).
+
+Generate is a read that also counts what it showed (one upsert statement); subscribe makes
+one partner referral per picked recommendation, each in a transaction of its own, through
+earnings' `partner_referral_create` (which creates the recommended team's subscriber,
+reserves budget and publishes the events to both teams).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from referrals.partners.earnings.services import partner_referral_create
+from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
+from referrals.partners.models.upscribe import (
+    Upscribe,
+    UpscribeImpressionDay,
+    UpscribePick,
+    UpscribeRecommendation,
+)
+from referrals.partners.upscribe import selectors
+from referrals.partners.upscribe.selectors import Recommendation
+from sparkloop.exceptions import ServiceError
+from sparkloop.models import Team
+from sparkloop.updates import UNSET, model_update
+
+REDIRECT_URL_BLANK = "Redirect url can't be blank"
+UPSCRIBE_FIELDS = (
+    "active",
+    "after_submission_behaviour",
+    "redirect_url",
+    "visibility_rules",
+    "after_submission_rules",
+    "auto_pilot",
+)
+SKIPPED = "skipped"
+
+
+def _check_redirect(upscribe: Upscribe) -> None:
+    if upscribe.after_submission_behaviour == Upscribe.Behaviour.REDIRECT and not (
+        upscribe.redirect_url
+    ):
+        raise ServiceError(REDIRECT_URL_BLANK)
+
+
+@transaction.atomic
+def upscribe_create(
+    *,
+    team: Team,
+    publication: Publication,
+    active: bool = True,
+    after_submission_behaviour: str = Upscribe.Behaviour.HIDE_WIDGET,
+    redirect_url: str | None = None,
+    visibility_rules: list[str] | None = None,
+    after_submission_rules: list[dict[str, Any]] | None = None,
+    auto_pilot: bool = False,
+) -> Upscribe:
+    """A new upscribe of the team's own `publication`. 400 `Redirect url can't be blank`
+    when the behaviour is `redirect` without a URL."""
+    upscribe = Upscribe(
+        team=team,
+        publication=publication,
+        active=active,
+        after_submission_behaviour=after_submission_behaviour,
+        redirect_url=redirect_url,
+        visibility_rules=visibility_rules or [],
+        after_submission_rules=after_submission_rules or [],
+        auto_pilot=auto_pilot,
+    )
+    _check_redirect(upscribe)
+    upscribe.save()
+    return upscribe
+
+
+@transaction.atomic
+def upscribe_update(
+    *,
+    upscribe: Upscribe,
+    active: bool = UNSET,
+    after_submission_behaviour: str = UNSET,
+    redirect_url: str | None = UNSET,
+    visibility_rules: list[str] = UNSET,
+    after_submission_rules: list[dict[str, Any]] = UNSET,
+    auto_pilot: bool = UNSET,
+) -> Upscribe:
+    """Change what is given (PUT `/v2/upscribes/:uuid`); the same rule as upscribe_create."""
+    data = {
+        "active": active,
+        "after_submission_behaviour": after_submission_behaviour,
+        "redirect_url": redirect_url,
+        "visibility_rules": visibility_rules,
+        "after_submission_rules": after_submission_rules,
+        "auto_pilot": auto_pilot,
+    }
+    model_update(instance=upscribe, fields=UPSCRIBE_FIELDS, data=data, save=False)
+    _check_redirect(upscribe)
+    upscribe.save()
+    return upscribe
+
+
+@transaction.atomic
+def recommendation_setting_update(
+    *,
+    upscribe: Upscribe,
+    campaign: PartnerCampaign,
+    reason: str | None = UNSET,
+    pinned: bool = UNSET,
+    paused: bool = UNSET,
+) -> UpscribeRecommendation:
+    """Set how `upscribe` shows `campaign` (one of its recommendations): its reason, pinned
+    (a newly pinned one goes last among the pinned: `position`), paused. Other upscribes of
+    the team keep their own settings."""
+    # The upscribe's row locks the positions while a pin picks the next one.
+    Upscribe.objects.select_for_update().filter(pk=upscribe.pk).first()
+    setting, _ = UpscribeRecommendation.objects.get_or_create(upscribe=upscribe, campaign=campaign)
+    data: dict[str, object] = {"reason": reason, "paused": paused}
+    if pinned is not UNSET and pinned != setting.pinned:
+        data["pinned"] = pinned
+        if pinned:
+            last = UpscribeRecommendation.objects.filter(upscribe=upscribe, pinned=True).aggregate(
+                n=Max("position")
+            )["n"]
+            data["position"] = (last or 0) + 1
+        else:
+            data["position"] = None
+    model_update(instance=setting, fields=("reason", "paused", "pinned", "position"), data=data)
+    return setting
+
+
+def recommendations_generate(
+    *,
+    upscribe: Upscribe,
+    country_code: str | None = None,
+    region_code: str | None = None,
+    limit: int = 1,
+) -> list[Recommendation]:
+    """The recommendations to show one visitor now (selectors.recommendations_for_visitor),
+    with one impression each counted in one statement."""
+    chosen = selectors.recommendations_for_visitor(
+        upscribe=upscribe, country_code=country_code, region_code=region_code, limit=limit
+    )
+    impressions_record(upscribe=upscribe, campaign_ids=[r.campaign.pk for r in chosen])
+    return chosen
+
+
+def impressions_record(
+    *, upscribe: Upscribe, campaign_ids: list[int], day: date | None = None
+) -> None:
+    """Add one impression of each of `campaign_ids` to today's rows: one multi-row INSERT ...
+    ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), never a write per recommendation.
+    Rows are written in campaign order so that two concurrent generates cannot deadlock."""
+    if not campaign_ids:
+        return
+    day = day or timezone.now().date()
+    table = connection.ops.quote_name(UpscribeImpressionDay._meta.db_table)
+    ids = sorted(set(campaign_ids))
+    values = ", ".join(["(%s, %s, %s, 1)"] * len(ids))
+    params: list[int | date] = []
+    for campaign_id in ids:
+        params += [upscribe.pk, campaign_id, day]
+    sql = (
+        f"INSERT INTO {table} (upscribe_id, campaign_id, day, impressions) "  # noqa: S608
+        f"VALUES {values} ON CONFLICT (upscribe_id, campaign_id, day) "
+        f"DO UPDATE SET impressions = {table}.impressions + EXCLUDED.impressions"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@dataclass(frozen=True)
+class PickOutcome:
+    """What subscribe did with one ref code: the referral's status, or `skipped`."""
+
+    ref_code: str
+    status: str
+    rejection_reason: str | None = None
+
+
+def upscribe_subscribe(
+    *,
+    upscribe: Upscribe,
+    email: str,
+    ref_codes: list[str],
+    name: str | None = None,
+    country_code: str | None = None,
+    region_code: str | None = None,
+    utm_source: str | None = None,
+    utm_campaign: str | None = None,
+    ip_address: str | None = None,
+) -> list[PickOutcome]:
+    """Sign `email` up to each picked recommendation (§ Upscribe, subscribe).
+
+    One partner referral per ref code that is one of the upscribe's active recommendations,
+    each with its pick in one transaction of its own (a failure of one leaves the others
+    made); other codes are `skipped`. Each referral is `pending`, or `rejected` at once with
+    its reason, as earnings' `partner_referral_create` decides; it publishes the events.
+    Raises 400 `Upscribe <uuid> is not active.` for an inactive upscribe.
+    """
+    if not upscribe.active:
+        raise ServiceError(selectors.UPSCRIBE_NOT_ACTIVE.format(identifier=upscribe.public_id))
+    codes = list(dict.fromkeys(code for code in ref_codes if code))
+    campaigns = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
+    outcomes = []
+    for code in codes:
+        campaign = campaigns.get(code)
+        if campaign is None:
+            outcomes.append(PickOutcome(ref_code=code, status=SKIPPED))
+            continue
+        referral = _pick(
+            upscribe=upscribe,
+            campaign=campaign,
+            email=email,
+            name=name,
+            country_code=country_code,
+            region_code=region_code,
+            utm_source=utm_source,
+            utm_campaign=utm_campaign,
+            ip_address=ip_address,
+        )
+        outcomes.append(
+            PickOutcome(
+                ref_code=code, status=referral.status, rejection_reason=referral.rejection_reason
+            )
+        )
+    return outcomes
+
+
+@transaction.atomic
+def _pick(*, upscribe: Upscribe, campaign: PartnerCampaign, **person: Any) -> PartnerReferral:
+    referral = partner_referral_create(
+        campaign=campaign, origin=PartnerReferral.Origin.UPSCRIBE, **person
+    )
+    UpscribePick.objects.create(upscribe=upscribe, campaign=campaign, referral=referral)
+    return referral

@@ -1,0 +1,176 @@
+"""Upscribe's hot paths, in process: generate for one visitor and subscribe with 3 picks.
+
+    uv run python bench/upscribe_generate.py [--repeat 200] [--programs 200] [--recs 500]
+
+Builds (once; later runs reuse it) a team `bench-upscribe` with one upscribe whose
+recommendations are 500 partner campaigns across 200 programs of other teams (paid ones
+with geo rules and budgets, free ones), and one subscriber. Then sends requests through
+Django's whole stack (middleware, key authentication, rate limits in the configured cache,
+the view, the JSON) with the test client, alternating `POST /v2/upscribes/:uuid/recommendations`
+(`country_code` US, `limit` 3) and `GET /v2/subscribers/:email` so that both see the same
+machine load, and prints each one's median and p95 latency and SQL statements. Last,
+`POST /v2/upscribes/:uuid/subscribe` with 3 picks, each for a new email, in a loop: requests
+per second (each makes 3 partner referrals, 3 subscribers of the recommended teams, their
+budget reservations and their webhook events). PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sparkloop.settings")
+# Rate limits must not refuse the benchmark (they are counted all the same).
+os.environ["RATE_LIMIT_DEFAULT"] = "100000000/60"
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from referrals.partners.models import PartnerCampaign, PartnerProgram, Publication  # noqa: E402
+from referrals.partners.models.upscribe import Upscribe  # noqa: E402
+from referrals.partners.upscribe.services import upscribe_create  # noqa: E402
+from sparkloop.services import api_key_create, team_create, team_get_or_create  # noqa: E402
+from subscribers.services import subscriber_create  # noqa: E402
+
+TEAM = "bench-upscribe"
+Call = Callable[[], int]
+
+
+def measure(call: Call, repeat: int) -> tuple[float, float, int]:
+    """Median and p95 latency (ms) of `call`, and the statements of one call."""
+    call()
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    statements = len(queries)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        status = call()
+        samples.append((time.perf_counter() - start) * 1000)
+        assert status < 300, status
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], statements
+
+
+@transaction.atomic
+def build(*, programs: int, recs: int) -> Upscribe:
+    """The team, its upscribe and `recs` recommendations across `programs` programs."""
+    team, _ = team_get_or_create(name=TEAM)
+    upscribe = Upscribe.objects.filter(team=team).first()
+    if upscribe is not None:
+        return upscribe
+    own = Publication.objects.create(team=team, name="Bench News", status="active")
+    upscribe = upscribe_create(team=team, publication=own)
+    profile = team.partner_profile
+    made = []
+    for n in range(programs):
+        owner = team_create(name=f"{TEAM}-owner-{n}")
+        publication = Publication.objects.create(team=owner, name=f"Owner {n}", status="active")
+        made.append(
+            PartnerProgram.objects.create(
+                team=owner,
+                publication=publication,
+                cpa_cents=100 + n * 7 % 400,
+                max_payout_cents=100_000_000,
+                total_budget_cents=100_000_000,
+                redirect_url="https://example.com/",
+                allow_worldwide_referrals=n % 4 != 0,
+                allowed_countries=["US", "CA"] if n % 4 == 0 else [],
+            )
+        )
+    for program in made:  # one paid campaign per program ...
+        PartnerCampaign.objects.create(
+            team=team,
+            partner_profile=profile,
+            publication=program.publication,
+            program=program,
+            campaign_type="partner_program",
+        )
+    for n in range(recs - programs):  # ... and free ones for the rest
+        PartnerCampaign.objects.create(
+            team=team,
+            partner_profile=profile,
+            publication=Publication.objects.create(
+                team=made[n % programs].team, name=f"Free {n}", status="active"
+            ),
+            campaign_type="free",
+        )
+    subscriber_create(team=team, email="reader@example.com")
+    return upscribe
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--programs", type=int, default=200)
+    parser.add_argument("--recs", type=int, default=500)
+    parser.add_argument("--subscribes", type=int, default=300)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    upscribe = build(programs=args.programs, recs=args.recs)
+    team = upscribe.team
+    _, key = api_key_create(team=team, name="bench")
+    client = Client(headers={"X-Api-Key": key})
+    total = PartnerCampaign.objects.filter(partner_profile__team=team).count()
+    print(
+        f"upscribe {upscribe.public_id}: {total} recommendations, "
+        f"built in {time.perf_counter() - started:.1f} s; "
+        f"cache {settings.CACHES['default']['BACKEND']}; load {os.getloadavg()[0]:.2f}"
+    )
+
+    path = f"/v2/upscribes/{upscribe.public_id}/recommendations"
+    body = {"country_code": "US", "limit": 3}
+
+    def generate() -> int:
+        return client.post(path, body, content_type="application/json").status_code
+
+    def subscriber() -> int:
+        return client.get("/v2/subscribers/reader@example.com").status_code
+
+    calls = {"generate (limit 3, US)": generate, "GET /v2/subscribers/:email": subscriber}
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in calls}
+    for _ in range(args.repeat // 20):  # alternate in rounds: both see the same load
+        for name, call in calls.items():
+            results[name].append(measure(call, 20))
+    for name, rounds in results.items():
+        p50 = statistics.median(r[0] for r in rounds)
+        p95 = statistics.median(r[1] for r in rounds)
+        print(f"{name:32} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  {rounds[0][2]} statements")
+
+    picks = ",".join(
+        r["ref_code"]
+        for r in client.post(
+            path, {"country_code": "US", "limit": 3}, content_type="application/json"
+        ).json()["recommendations"]
+    )
+    subscribe = f"/v2/upscribes/{upscribe.public_id}/subscribe"
+    stamp = int(time.time())
+    start = time.perf_counter()
+    for n in range(args.subscribes):
+        response = client.post(
+            subscribe,
+            {"subscriber_email": f"v{stamp}-{n}@example.com", "recommendations": picks},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+    elapsed = time.perf_counter() - start
+    print(
+        f"subscribe, 3 picks: {args.subscribes / elapsed:6.1f} requests/s "
+        f"({args.subscribes} in {elapsed:.1f} s); load {os.getloadavg()[0]:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
