@@ -345,6 +345,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
 PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
+# The public hosted pages (/p/, /r/, /o/): requests per address ("requests/seconds").
+RATE_LIMIT_PAGES = env.str("RATE_LIMIT_PAGES", default="60/60")
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------
 # Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,
