@@ -1,20 +1,142 @@
 """Partner earnings: every write, one transaction each (keyword-only, typed).
 
 The cross-subpackage interface (used by upscribe's subscribe and hosted pages, and by the
-admin) is declared here with typed stubs; the earnings owner fills in the bodies.
+admin). Payouts are in `payouts.py`, re-exported here.
+
+Lock order, the same everywhere so that no two writers wait on each other in a circle:
+the recommended team's subscriber, then its partner referrals, then the budget rows
+(ProgramBudgetMonth before CampaignBudgetMonth, each by id), then the partner campaigns
+(their counters, by id). Settlement takes the first two with SKIP LOCKED (it never waits
+for a subscriber that a reject, an unsubscribe or a delete is changing: it leaves that
+referral to the next run).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from referrals.partners.models import PartnerCampaign, PartnerReferral, Payout
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from referrals.partners.catalog.selectors import program_accepts_location
+from referrals.partners.earnings.payloads import (
+    partner_referral_event_record,
+    partner_referral_events_record_many,
+)
+from referrals.partners.earnings.payouts import (
+    payout_mark_failed,
+    payout_mark_paid,
+    payouts_create,
+)
+from referrals.partners.earnings.selectors import month_of
+from referrals.partners.models import (
+    CampaignBudgetMonth,
+    EarningsEntry,
+    PartnerCampaign,
+    PartnerProgram,
+    PartnerReferral,
+    ProgramBudgetMonth,
+)
+from referrals.screening import campaign_signals, referral_signals
+from referrals.services import campaign_default, referral_status_set
+from sparkloop.exceptions import Conflict
 from subscribers.models import Subscriber
+from subscribers.services import subscriber_create
+
+__all__ = [
+    "SUBSCRIBER_ORIGIN",
+    "partner_referral_create",
+    "partner_referral_reject_for_subscriber",
+    "partner_referrals_settle",
+    "payout_mark_failed",
+    "payout_mark_paid",
+    "payouts_create",
+]
 
 SUBSCRIBER_ORIGIN = "partner_network"
 """The `origin` of a subscriber that a partner referral creates in the recommended team."""
 
+VELOCITY_WINDOW = timedelta(hours=1)
+Reason = PartnerReferral.RejectionReason
+Status = PartnerReferral.Status
 
+
+class _OverBudget(Exception):
+    """Rolls a half-made reservation back (program reserved, the partner's cap not)."""
+
+
+def _budget_reserve(*, campaign: PartnerCampaign, program: PartnerProgram, month: date) -> bool:
+    """Reserve the CPA in this month's program budget and the partner's monthly cap, both or
+    neither: conditional UPDATEs of the counter rows, so that budgets hold under
+    concurrency (the row lock serialises reservers; the condition reads the committed sum)."""
+    cpa = program.cpa_cents
+    ProgramBudgetMonth.objects.bulk_create(
+        [ProgramBudgetMonth(program=program, month=month)], ignore_conflicts=True
+    )
+    CampaignBudgetMonth.objects.bulk_create(
+        [CampaignBudgetMonth(campaign=campaign, month=month)], ignore_conflicts=True
+    )
+    try:
+        with transaction.atomic():
+            if not ProgramBudgetMonth.objects.filter(
+                program=program,
+                month=month,
+                reserved_cents__lte=program.total_budget_cents - cpa - F("used_cents"),
+            ).update(reserved_cents=F("reserved_cents") + cpa):
+                raise _OverBudget
+            if not CampaignBudgetMonth.objects.filter(
+                campaign=campaign,
+                month=month,
+                reserved_cents__lte=program.max_payout_cents - cpa - F("used_cents"),
+            ).update(reserved_cents=F("reserved_cents") + cpa):
+                raise _OverBudget
+    except _OverBudget:
+        return False
+    return True
+
+
+def _screen(referral: PartnerReferral, subscriber: Subscriber) -> list[dict[str, str]]:
+    """The referral screening of `referrals/` against the partner (standing in as the
+    referrer: its payout email), with the recommended team's limits and blocklist."""
+    campaign = referral.campaign
+    partner = Subscriber(
+        team_id=referral.team_id,
+        email=campaign.partner_profile.payout_email or "",
+        created_at=timezone.now(),
+    )
+    base = referral_signals(referred=subscriber, referrer=partner)
+    since = timezone.now() - VELOCITY_WINDOW
+    velocity = {
+        "referrer": PartnerReferral.objects.filter(
+            campaign=campaign, created_at__gte=since
+        ).count(),
+        "ip": 0,
+    }
+    if subscriber.ip_address:
+        velocity["ip"] = Subscriber.objects.filter(
+            team_id=referral.team_id,
+            origin=SUBSCRIBER_ORIGIN,
+            ip_address=subscriber.ip_address,
+            created_at__gte=since,
+        ).count()
+        velocity["ip"] -= 1  # this one
+    return campaign_signals(campaign_default(team=subscriber.team), base, velocity)
+
+
+def _counters_add(campaign_id: int, *, pending: int = 0, confirmed: int = 0, rejected: int = 0,
+                  earnings: int = 0) -> None:  # fmt: skip
+    PartnerCampaign.objects.filter(pk=campaign_id).update(
+        pending_count=F("pending_count") + pending,
+        confirmed_count=F("confirmed_count") + confirmed,
+        rejected_count=F("rejected_count") + rejected,
+        earnings_cents=F("earnings_cents") + earnings,
+    )
+
+
+@transaction.atomic
 def partner_referral_create(
     *,
     campaign: PartnerCampaign,
@@ -34,59 +156,294 @@ def partner_referral_create(
     - The person becomes a subscriber of the recommended team through the subscribers app's
       public `subscriber_create` (origin `partner_network`, status `pending`,
       `referral_status` `pending`, `cpa` the program's CPA), unless `subscriber` (already
-      that team's) is given.
+      that team's) is given; also when the referral is rejected for its country or the
+      budget (the person asked to subscribe: only the partner is not paid).
     - Rejected at once, not payable, when the email is already a subscriber of the
-      recommended team (`already_subscribed`), the program does not accept `country_code` /
-      `region_code` (`country_not_allowed`, via catalog.selectors.program_accepts_location)
-      or this month's program budget or the partner's monthly cap cannot hold the CPA
-      (`budget_exhausted`; reserved with a conditional UPDATE of ProgramBudgetMonth and
-      CampaignBudgetMonth, so budgets hold under concurrency).
+      recommended team (`already_subscribed`: nobody is created), the program does not
+      accept `country_code` / `region_code` (`country_not_allowed`) or this month's program
+      budget or the partner's monthly cap cannot hold the CPA (`budget_exhausted`).
     - Otherwise `pending` until now + the program's `referral_pending_duration` days,
       `payable` for a paid campaign (a free one records `cpa_cents` 0, never payable).
     - Updates the campaign's counters, runs the referral screening of `referrals/` (flags
       in `signals`), and publishes `new_partner_pending_referral` (or
       `partner_referral_rejected`) to both teams' webhooks through the outbox.
 
-    Never raises for the rejections above: the returned referral says what happened
-    (`status`, `rejection_reason`). `ip_address` feeds the screening.
+    Never raises for the rejections above. Raises ServiceError for an invalid email.
     """
-    raise NotImplementedError
+    campaign = PartnerCampaign.objects.select_related(
+        "publication__team", "program", "partner_profile", "recommending_publication", "team"
+    ).get(pk=campaign.pk)
+    team = campaign.publication.team
+    program = campaign.program if campaign.campaign_type != PartnerCampaign.Type.FREE else None
+    now = timezone.now()
+    referral = PartnerReferral(
+        campaign=campaign,
+        program=program,
+        partner_profile=campaign.partner_profile,
+        team=team,
+        email=email.strip(),
+        name=name,
+        country_code=country_code.upper() if country_code else None,
+        region_code=region_code,
+        origin=origin,
+        utm_source=utm_source,
+        utm_campaign=utm_campaign,
+        cpa_cents=program.cpa_cents if program is not None else 0,
+        pending_until=now,
+        created_at=now,
+    )
+    reason: str | None = None
+    if (
+        subscriber is None
+        and Subscriber.objects.filter(team=team, email_normalized=referral.email.lower()).exists()
+    ):
+        reason = Reason.ALREADY_SUBSCRIBED
+    elif program is not None and not _accepts(program, referral):
+        reason = Reason.COUNTRY_NOT_ALLOWED
+    elif program is not None:
+        month = month_of(now.date())
+        if _budget_reserve(campaign=campaign, program=program, month=month):
+            referral.payable, referral.budget_month = True, month
+        else:
+            reason = Reason.BUDGET_EXHAUSTED
+    if reason != Reason.ALREADY_SUBSCRIBED and subscriber is None:
+        try:
+            subscriber = subscriber_create(
+                team=team,
+                email=referral.email,
+                name=name,
+                ip_address=ip_address,
+                utm_source=utm_source,
+                utm_campaign=utm_campaign,
+                country_code=country_code,
+                origin=SUBSCRIBER_ORIGIN,
+                cpa=None if program is None else Decimal(program.cpa_cents) / _CENTS,
+                referral_status=_REJECTED if reason else _PENDING,
+            )
+        except Conflict:  # created concurrently: the same as already subscribed
+            reason = Reason.ALREADY_SUBSCRIBED
+            _budget_release(referral)
+    referral.subscriber = subscriber
+    if reason:
+        referral.status, referral.rejection_reason = Status.REJECTED, reason
+        referral.payable, referral.budget_month, referral.settled_at = False, None, now
+    else:
+        days = program.referral_pending_duration if program is not None else _FREE_PENDING_DAYS
+        if program is not None and not program.referral_pending_duration_enabled:
+            days = 0
+        referral.pending_until = now + timedelta(days=days)
+        if subscriber is not None:
+            referral.signals = _screen(referral, subscriber)
+    referral.save(force_insert=True)
+    if reason:
+        _counters_add(campaign.pk, rejected=1)
+    else:
+        _counters_add(campaign.pk, pending=1)
+    partner_referral_event_record(referral)
+    return referral
+
+
+_CENTS = 100
+_PENDING = Subscriber.ReferralStatus.PENDING
+_REJECTED = Subscriber.ReferralStatus.REJECTED
+_FREE_PENDING_DAYS = 14
+
+
+def _accepts(program: PartnerProgram, referral: PartnerReferral) -> bool:
+    # A worldwide program without a block list takes everyone: no need to ask the catalogue.
+    if program.allow_worldwide_referrals and not program.blocked_countries:
+        return True
+    return program_accepts_location(
+        program, country_code=referral.country_code, region_code=referral.region_code
+    )
+
+
+def _budget_release(referral: PartnerReferral) -> None:
+    """Give a (never to be paid) referral's reservation back."""
+    if not referral.payable or referral.budget_month is None:
+        return
+    _budget_move([referral], confirmed=False)
+    referral.payable, referral.budget_month = False, None
+
+
+def _budget_move(referrals: list[PartnerReferral], *, confirmed: bool) -> None:
+    """Settled referrals' reservations: to use (confirmed) or released (rejected); one
+    UPDATE per program and month, then one per campaign and month, in id order."""
+    programs: Counter[tuple[int, date]] = Counter()
+    campaigns: Counter[tuple[int, date]] = Counter()
+    for r in referrals:
+        if r.payable and r.budget_month is not None and r.program_id is not None:
+            programs[(r.program_id, r.budget_month)] += r.cpa_cents
+            campaigns[(r.campaign_id, r.budget_month)] += r.cpa_cents
+    to_use = 1 if confirmed else 0
+    for (program_id, month), cents in sorted(programs.items()):
+        ProgramBudgetMonth.objects.filter(program_id=program_id, month=month).update(
+            reserved_cents=F("reserved_cents") - cents,
+            used_cents=F("used_cents") + cents * to_use,
+        )
+    for (campaign_id, month), cents in sorted(campaigns.items()):
+        CampaignBudgetMonth.objects.filter(campaign_id=campaign_id, month=month).update(
+            reserved_cents=F("reserved_cents") - cents,
+            used_cents=F("used_cents") + cents * to_use,
+        )
+
+
+def _settled(referrals: list[PartnerReferral], *, now: datetime) -> None:
+    """What follows a batch of claimed (now settled) referrals: budgets, the ledger, the
+    campaigns' counters, the subscribers' referral_status and the events."""
+    confirmed = [r for r in referrals if r.status == Status.CONFIRMED]
+    rejected = [r for r in referrals if r.status == Status.REJECTED]
+    _budget_move(confirmed, confirmed=True)
+    _budget_move(rejected, confirmed=False)
+    EarningsEntry.objects.bulk_create(
+        EarningsEntry(
+            partner_profile_id=r.partner_profile_id,
+            kind=EarningsEntry.Kind.EARNED,
+            amount_cents=r.cpa_cents,
+            referral=r,
+        )
+        for r in confirmed
+        if r.payable
+    )
+    moves: dict[int, Counter[str]] = defaultdict(Counter)
+    for r in referrals:
+        moves[r.campaign_id]["pending"] -= 1
+        moves[r.campaign_id][r.status] += 1
+        if r.status == Status.CONFIRMED and r.payable:
+            moves[r.campaign_id]["earnings"] += r.cpa_cents
+    for campaign_id, move in sorted(moves.items()):
+        _counters_add(
+            campaign_id,
+            pending=move["pending"],
+            confirmed=move[Status.CONFIRMED],
+            rejected=move[Status.REJECTED],
+            earnings=move["earnings"],
+        )
+    for r in referrals:
+        if r.subscriber is not None and r.rejection_reason != Reason.REJECTED_BY_PUBLISHER:
+            referral_status_set(
+                subscriber=r.subscriber,
+                status=(
+                    Subscriber.ReferralStatus.VERIFIED
+                    if r.status == Status.CONFIRMED
+                    else Subscriber.ReferralStatus.REJECTED
+                ),
+            )
+    partner_referral_events_record_many(referrals)
+
+
+_SETTLE_RELATED = (
+    "campaign__publication",
+    "campaign__partner_profile",
+    "campaign__recommending_publication",
+    "subscriber",
+)
+
+
+def _settle_batch(*, now: datetime, batch_size: int) -> int:
+    """Claim and settle one batch, in one transaction; 0 when nothing is due."""
+    with transaction.atomic():
+        due = PartnerReferral.objects.filter(status=Status.PENDING, pending_until__lte=now)
+        # With a subscriber: both rows locked, or the referral is skipped (the subscriber is
+        # being rejected, unsubscribed or deleted right now; the next run takes it). The
+        # inner join (a filter on the subscriber's status) is what lets FOR UPDATE lock it.
+        referrals = list(
+            due.filter(subscriber__status__in=Subscriber.Status.values)
+            .select_related(*_SETTLE_RELATED)
+            .select_for_update(skip_locked=True, of=("self", "subscriber"))
+            .order_by("pending_until")[:batch_size]
+        )
+        if len(referrals) < batch_size:
+            # A subscriber erased without its signal (a raw delete): nothing to lock but it.
+            referrals += list(
+                due.filter(subscriber__isnull=True)
+                .select_related(*_SETTLE_RELATED)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pending_until")[: batch_size - len(referrals)]
+            )
+        if not referrals:
+            return 0
+        for r in referrals:
+            if r.subscriber is None:
+                r.status, r.rejection_reason = Status.REJECTED, Reason.DELETED
+            elif r.subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+                r.status, r.rejection_reason = Status.REJECTED, Reason.UNSUBSCRIBED
+            else:
+                r.status = Status.CONFIRMED
+            r.settled_at = now
+        # The claim: conditional on `pending` (the row lock is what holds on PostgreSQL;
+        # the condition holds it on SQLite, where writers are serialised).
+        for status, reason in (
+            (Status.CONFIRMED, None),
+            (Status.REJECTED, Reason.UNSUBSCRIBED),
+            (Status.REJECTED, Reason.DELETED),
+        ):
+            ids = [r.pk for r in referrals if r.status == status and r.rejection_reason == reason]
+            if ids:
+                claimed = PartnerReferral.objects.filter(pk__in=ids, status=Status.PENDING).update(
+                    status=status, rejection_reason=reason, settled_at=now
+                )
+                assert claimed == len(ids), "a locked pending referral changed under its lock"  # noqa: S101
+        _settled(referrals, now=now)
+        return len(referrals)
 
 
 def partner_referrals_settle(*, now: datetime | None = None, batch_size: int = 1000) -> int:
-    """Settle pending referrals whose `pending_until` is past, in batches (not one
-    transaction each); returns how many were settled.
+    """Settle pending referrals whose `pending_until` is past, in batches (one transaction
+    each, not one per referral); returns how many were settled.
 
     Still subscribed -> `confirmed`, payable ones add an `earned` ledger line (the partner
-    earns the CPA), reservation moves to use, `new_partner_referral`; unsubscribed or
-    deleted -> `rejected` (`unsubscribed` / `deleted`), reservation released,
-    `partner_referral_rejected`. Each referral settles exactly once, whatever runs at the
-    same time (claimed by a conditional UPDATE ... WHERE status = 'pending'). The hourly
-    beat task calls this."""
-    raise NotImplementedError
+    earns the CPA), reservation moves to use, the subscriber's `referral_status` becomes
+    `verified`, `new_partner_referral`; unsubscribed or deleted -> `rejected`
+    (`unsubscribed` / `deleted`), reservation released, `partner_referral_rejected`. Each
+    referral settles exactly once, whatever runs at the same time (claimed under FOR UPDATE
+    SKIP LOCKED by a conditional UPDATE ... WHERE status = 'pending'). The hourly beat task
+    calls this."""
+    now = now or timezone.now()
+    total = 0
+    while True:
+        settled = _settle_batch(now=now, batch_size=batch_size)
+        total += settled
+        if settled < batch_size:
+            return total
 
 
+@transaction.atomic
 def partner_referral_reject_for_subscriber(*, subscriber: Subscriber, reason: str) -> int:
     """Reject the pending referrals that created `subscriber` (the recommended team's),
     with `reason` (`rejected_by_publisher` from `PUT /v2/subscribers/:id/reject`,
     `unsubscribed`, `deleted`); returns how many. Runs inside the subscriber service's
-    transaction (called from earnings/receivers.py), exactly once against settlement."""
-    raise NotImplementedError
+    transaction (called from earnings/receivers.py, the subscriber locked), exactly once
+    against settlement (the referral rows are locked, then claimed while `pending`)."""
+    referrals = list(
+        PartnerReferral.objects.filter(subscriber=subscriber, status=Status.PENDING)
+        .select_related(*_SETTLE_RELATED)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    if not referrals:
+        return 0
+    now = timezone.now()
+    claimed = PartnerReferral.objects.filter(
+        pk__in=[r.pk for r in referrals], status=Status.PENDING
+    ).update(status=Status.REJECTED, rejection_reason=reason, settled_at=now)
+    for r in referrals:
+        r.status, r.rejection_reason, r.settled_at = Status.REJECTED, reason, now
+        r.subscriber = subscriber
+    _settled_rejections(referrals, reason=reason)
+    return claimed
 
 
-def payouts_create(*, today: date | None = None) -> list[Payout]:
-    """Make one payout per partner profile whose confirmed, unpaid earnings of the months
-    before `today`'s reach `PARTNER_PAYOUT_MINIMUM_DOLLARS`, each with its `paid_out`
-    ledger line, and publish `payout_created`. Safe to run twice for a period."""
-    raise NotImplementedError
-
-
-def payout_mark_paid(*, payout: Payout, reference: str) -> Payout:
-    """Staff: a pending payout was paid, with the transfer `reference`."""
-    raise NotImplementedError
-
-
-def payout_mark_failed(*, payout: Payout) -> Payout:
-    """Staff: a pending payout failed; a `reversed` ledger line returns its amount to the
-    partner's balance."""
-    raise NotImplementedError
+def _settled_rejections(referrals: list[PartnerReferral], *, reason: str) -> None:
+    # The owner moved referral_status itself for a reject; a delete erases the subscriber.
+    _budget_move(referrals, confirmed=False)
+    moves: Counter[int] = Counter(r.campaign_id for r in referrals)
+    for campaign_id, n in sorted(moves.items()):
+        _counters_add(campaign_id, pending=-n, rejected=n)
+    if reason == Reason.UNSUBSCRIBED:
+        for r in referrals:
+            if r.subscriber is not None:
+                referral_status_set(
+                    subscriber=r.subscriber, status=Subscriber.ReferralStatus.REJECTED
+                )
+    partner_referral_events_record_many(referrals)
