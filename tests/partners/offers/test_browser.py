@@ -5,7 +5,6 @@ http://localhost, which browsers treat as a secure context."""
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -14,16 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pytest_httpserver import HTTPServer
 
-from referrals.partners.earnings import services as earnings_services
 from referrals.partners.models import PartnerCampaign, PartnerReferral
 from referrals.partners.models.offers import OfferSubmission
 from tests.partners.factories import PartnerCampaignFactory
 from tests.partners.offers.conftest import OfferFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-EARNINGS_PENDING = "raise NotImplementedError" in inspect.getsource(
-    earnings_services.partner_referral_create
-)
 
 pytestmark = [
     pytest.mark.skipif(
@@ -85,9 +80,6 @@ def test_the_partner_link_sets_the_cookie_and_lands_with_sl_ref(
     context.close()
 
 
-@pytest.mark.skipif(
-    EARNINGS_PENDING, reason="earnings' partner_referral_create is still a stub on this branch"
-)
 def test_the_signup_page_works_without_javascript(
     chromium: Any, live_server: Any, campaign: PartnerCampaign
 ) -> None:

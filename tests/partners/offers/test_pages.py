@@ -3,14 +3,12 @@ CSRF and the per-address rate limit. (The browser tests are in test_browser.py.)
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
 
-from referrals.partners.earnings import services as earnings_services
 from referrals.partners.models import PartnerCampaign, PartnerReferral
 from referrals.partners.models.offers import Offer, OfferSubmission
 from referrals.partners.offers.pages import with_params
@@ -18,15 +16,6 @@ from tests.partners.factories import PartnerCampaignFactory
 from tests.partners.offers.conftest import OfferFactory
 
 pytestmark = pytest.mark.django_db
-
-# The signup page makes its referral through earnings' partner_referral_create, a stub
-# until the earnings branch is merged.
-EARNINGS_PENDING = "raise NotImplementedError" in inspect.getsource(
-    earnings_services.partner_referral_create
-)
-needs_earnings = pytest.mark.skipif(
-    EARNINGS_PENDING, reason="earnings' partner_referral_create is still a stub on this branch"
-)
 
 
 @pytest.fixture
@@ -143,7 +132,6 @@ class TestSignupPage:
     def test_an_unknown_code_is_a_404_page(self, client: Client) -> None:
         assert client.get("/r/0000000000").status_code == 404
 
-    @needs_earnings
     def test_a_signup_makes_the_partner_referral_and_goes_to_the_thank_you_url(
         self, client: Client, campaign: PartnerCampaign
     ) -> None:
