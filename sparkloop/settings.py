@@ -11,6 +11,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -347,6 +348,17 @@ PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
 # The public hosted pages (/p/, /r/, /o/): requests per address ("requests/seconds").
 RATE_LIMIT_PAGES = env.str("RATE_LIMIT_PAGES", default="60/60")
+# Settlement of partner referrals whose pending period is over (hourly), and the payouts
+# (the 15th; a crontab row of django-celery-beat, editable in the admin).
+CELERY_BEAT_SCHEDULE["partners-referrals-settle"] = {
+    "task": "referrals.partners.earnings.tasks.partner_referrals_settle_task",
+    "schedule": 60 * 60,
+    "options": {"expires": 60 * 60},
+}
+CELERY_BEAT_SCHEDULE["partners-payouts-create"] = {
+    "task": "referrals.partners.earnings.tasks.payouts_create_task",
+    "schedule": crontab(minute="0", hour="6", day_of_month="15"),
+}
 
 # --- Credential throttling (docs/security.md) ------------------------------------------------
 # Logins (/admin/login/, /oauth/login/) and OAuth client authentication (/oauth/token/,

@@ -71,6 +71,7 @@ def test_confirmation_rate_needs_twenty_settled_referrals() -> None:
     _settled(campaign, 5, PartnerReferral.Status.REJECTED, "budget_exhausted")
     PartnerReferralFactory.create(campaign=campaign)  # pending
     program = campaign.program
+    assert program is not None
     assert program_confirmation_rates([program.pk]) == {program.pk: None}
     _settled(campaign, 1, PartnerReferral.Status.REJECTED, "rejected_by_publisher")
     assert program_confirmation_rates([program.pk]) == {program.pk: 15 / 20}
@@ -80,7 +81,9 @@ def test_confirmation_rate_forgets_what_settled_over_ninety_days_ago() -> None:
     campaign = PartnerCampaignFactory.create()
     _settled(campaign, 20, PartnerReferral.Status.CONFIRMED)
     PartnerReferral.objects.update(settled_at=timezone.now() - timedelta(days=91))
-    assert program_confirmation_rates([campaign.program.pk]) == {campaign.program.pk: None}
+    program_id = campaign.program_id
+    assert program_id is not None
+    assert program_confirmation_rates([program_id]) == {program_id: None}
 
 
 def test_partner_earnings_are_pending_balance_and_paid() -> None:
