@@ -33,6 +33,7 @@ from django_celery_beat.models import (
 )
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from referrals.partners.offers.services import offer_create, offer_submission_create
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
 from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
@@ -133,6 +134,15 @@ def world(team: Team, settings: SettingsWrapper) -> None:
     subscriber_event_create(subscriber=friend, value=Decimal("5"))
     blocklist_entry_create(team=team, kind="domain", pattern="spam.test")
     event_record(team=team, type=Event.Type.WEBHOOK_TEST, payload={})
+    offer = offer_create(
+        team=team,
+        name="Course",
+        redirect_url="https://example.com/",
+        conversion_type="action",
+        cpa_cents=100,
+        monthly_budget_cents=1000,
+    )
+    offer_submission_create(offer=offer)
 
     app, _ = application_create(
         team=team,
