@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        # active/paused/archived: offers (and any other object with that life cycle).
+        "ActivityStatusEnum": "referrals.partners.models.offers.Offer.Status",
     },
 }
 
