@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from referrals.partners.models import PartnerCampaign, PartnerReferral
 from referrals.partners.models.offers import Offer, OfferSubmission
@@ -81,6 +83,15 @@ class TestPartnerLink:
         campaign.program.save()
         assert client.get(f"/p/{campaign.ref_code}").status_code == 404
 
+    def test_a_click_costs_two_sql_statements(
+        self, client: Client, campaign: PartnerCampaign
+    ) -> None:
+        # The campaign with its publication and program in one SELECT, then one UPDATE.
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/p/{campaign.ref_code}").status_code == 302
+        assert len(queries) == 2
+        assert queries[1]["sql"].startswith("UPDATE")
+
     def test_a_post_is_not_allowed(self, client: Client, campaign: PartnerCampaign) -> None:
         assert client.post(f"/p/{campaign.ref_code}").status_code == 405
 
@@ -140,6 +151,16 @@ class TestSignupPage:
         assert response["Location"] == "https://news.example.com/thanks"
         referral = PartnerReferral.objects.get(campaign=campaign)
         assert (referral.email, referral.origin) == ("ann@example.com", "magic_link")
+
+    def test_the_form_keeps_the_pages_utm_parameters(
+        self, client: Client, campaign: PartnerCampaign
+    ) -> None:
+        path = f"/r/{campaign.ref_code}?utm_source=newsletter&utm_campaign=may"
+        page = client.get(path).content.decode()
+        assert 'action="' + path.replace("&", "&amp;") + '"' in page
+        client.post(path, {"email": "ann@example.com"})
+        referral = PartnerReferral.objects.get(campaign=campaign)
+        assert (referral.utm_source, referral.utm_campaign) == ("newsletter", "may")
 
 
 class TestOfferClick:
