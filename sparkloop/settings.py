@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "PartnerProgramStatusEnum": "referrals.partners.models.PartnerProgram.Status",
         "PublicationStatusEnum": [("active", "active"), ("archived", "archived")],
+        # active/paused/archived: offers (and any other object with that life cycle).
+        "ActivityStatusEnum": "referrals.partners.models.offers.Offer.Status",
     },
 }
 
@@ -405,6 +407,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
 PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
+# The public hosted pages (/p/, /r/, /o/): requests per address ("requests/seconds").
+RATE_LIMIT_PAGES = env.str("RATE_LIMIT_PAGES", default="60/60")
 # Settlement of partner referrals whose pending period is over (hourly), and the payouts
 # (the 15th; a crontab row of django-celery-beat, editable in the admin).
 CELERY_BEAT_SCHEDULE["partners-referrals-settle"] = {

@@ -34,6 +34,7 @@ from django_celery_beat.models import (
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from referrals.partners.models import Payout
+from referrals.partners.offers.services import offer_create, offer_submission_create
 from referrals.partners.upscribe.services import recommendation_setting_update, upscribe_create
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
 from sparkloop.models import Team, TeamMembership
@@ -147,6 +148,16 @@ def world(team: Team, settings: SettingsWrapper) -> None:
     upscribe = upscribe_create(team=team, publication=PublicationFactory.create(team=team))
     rec = PartnerCampaignFactory.create(team=team)
     recommendation_setting_update(upscribe=upscribe, campaign=rec, pinned=True)
+
+    offer = offer_create(
+        team=team,
+        name="Course",
+        redirect_url="https://example.com/",
+        conversion_type="action",
+        cpa_cents=100,
+        monthly_budget_cents=1000,
+    )
+    offer_submission_create(offer=offer)
 
     app, _ = application_create(
         team=team,

@@ -1,4 +1,139 @@
 """Offers and offer submissions (issue 10; owned by the offers subpackage). Imported by
-models/__init__.py so that the models defined here are registered."""
+models/__init__.py so that the models defined here are registered.
+
+An offer is an advertiser's (a team's) paid placement: partners send visitors to it through
+`/o/<offer_uuid>`, each visit makes a submission, and a submission converts on the click, on
+the submitted email (a lead) or when the advertiser confirms it through the API (an action).
+Money is integer cents; the wire shows dollars (reference §11.8).
+"""
 
 from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from referrals.partners.models.catalog import PartnerProfile, empty_list
+from sparkloop.ids import make_public_id
+from sparkloop.models import Team
+
+
+def new_offer_id() -> str:
+    return make_public_id("offer_")
+
+
+def new_submission_id() -> str:
+    return make_public_id("submission_")
+
+
+class Offer(models.Model):
+    """An advertiser's offer: what converts (`conversion_type`), what a conversion pays
+    (`cpa_cents`) and how much may be spent each calendar month (`monthly_budget_cents`)."""
+
+    class ConversionType(models.TextChoices):
+        CLICK = "click"
+        LEAD = "lead"
+        ACTION = "action"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"  # listed in the partner network
+        PRIVATE = "private"  # the team's own (internal) placements only
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        PAUSED = "paused"
+        ARCHIVED = "archived"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="offers")
+    public_id = models.CharField(max_length=32, unique=True, default=new_offer_id)
+    name = models.CharField(max_length=255)
+    headline = models.CharField(max_length=255, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    callout = models.CharField(max_length=255, blank=True, default="")
+    redirect_url = models.URLField(max_length=1000)
+    conversion_type = models.CharField(max_length=16, choices=ConversionType.choices)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    landscape_image_url = models.URLField(max_length=1000, blank=True, default="")
+    portrait_image_url = models.URLField(max_length=1000, blank=True, default="")
+    allow_worldwide_referrals = models.BooleanField(default=True)
+    allowed_countries = models.JSONField(default=empty_list, blank=True)  # alpha-2
+    blocked_countries = models.JSONField(default=empty_list, blank=True)  # alpha-2
+    monthly_budget_cents = models.PositiveIntegerField()
+    cpa_cents = models.PositiveIntegerField()
+    conversion_event = models.CharField(max_length=255, blank=True, default="")  # action only
+    terms = models.TextField(blank=True, default="")  # action only
+    # Maintained counters (never recounted per request): visits (submissions) and conversions.
+    clicks_count = models.PositiveIntegerField(default=0)
+    conversions_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The team's own list, newest first.
+            models.Index(
+                "team", F("created_at").desc(), F("id").desc(), name="offer_team_list_idx"
+            ),
+            # The partner network's offers: active public offers, newest first.
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                name="offer_network_idx",
+                condition=Q(status="active", visibility="public"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class OfferSubmission(models.Model):
+    """One visit to an offer through `/o/<offer_uuid>`. It converts at most once
+    (`converted_at`, set by a conditional UPDATE), paid from the offer's monthly budget."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="submissions")
+    public_id = models.CharField(max_length=40, unique=True, default=new_submission_id)
+    # The partner that sent the visitor, when the link named one (`?partner=`).
+    partner_profile = models.ForeignKey(
+        PartnerProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offer_submissions",
+    )
+    email = models.CharField(max_length=254, blank=True, default="")  # a lead's
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    # What the conversion cost (0 when the month's budget could not hold the CPA).
+    cpa_cents = models.PositiveIntegerField(default=0)
+    payable = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                "offer", F("created_at").desc(), F("id").desc(), name="offersub_offer_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class OfferBudgetMonth(models.Model):
+    """An offer's spend in one calendar month (`month` is its first day), raised only by a
+    conditional UPDATE that keeps it within the offer's monthly budget under concurrency."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="budget_months")
+    month = models.DateField()
+    used_cents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "month"], name="uniq_offer_budget_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.month:%Y-%m}: {self.used_cents}"

@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from referrals.partners.offers import openapi  # noqa: F401 (describes the views in the schema)
+from referrals.partners.offers.views import (
+    NetworkOfferViewSet,
+    OfferConversionViewSet,
+    OfferViewSet,
+)
+from sparkloop.api.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+router.register("offers", OfferViewSet, basename="offer")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(
+        r"^partner_network/offers/?$",
+        NetworkOfferViewSet.as_view({"get": "list"}),
+        name="network-offer-list",
+    ),
+    re_path(
+        r"^offers/(?P<offer_pk>[^/]+)/submissions/(?P<submission_pk>[^/]+)/conversions/?$",
+        OfferConversionViewSet.as_view({"post": "create"}),
+        name="offer-conversion",
+    ),
+    *router.urls,
+]
