@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     team, _ = team_get_or_create(name=f"bench-batch-{secrets.token_hex(3)}")
     _, key = api_key_create(team=team, name="bench")
-    proc = start_gunicorn(args.port, args.workers)
+    proc = start_gunicorn(args.port, args.workers, team.name)
     base = f"http://127.0.0.1:{args.port}"
     session = requests.Session()
     session.headers["X-Api-Key"] = key

@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     info = json.loads((Path(settings.VAR_DIR) / "bench" / f"{args.team}.json").read_text())
-    proc = start_gunicorn(args.port, 1)
+    proc = start_gunicorn(args.port, 1, args.team)
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):

@@ -23,8 +23,7 @@ def _invalid(label: str) -> dict[str, str]:
     }
 
 
-# django-filter ships no type hints: its FilterSet is Any to mypy.
-class OfferFilter(django_filters.FilterSet):  # type: ignore[misc]
+class OfferFilter(django_filters.FilterSet):
     """`GET /v2/offers`: `status`, `conversion_type`, `visibility`."""
 
     status = django_filters.ChoiceFilter(
@@ -42,7 +41,7 @@ class OfferFilter(django_filters.FilterSet):  # type: ignore[misc]
         fields = ("status", "conversion_type", "visibility")
 
 
-class NetworkOfferFilter(django_filters.FilterSet):  # type: ignore[misc]
+class NetworkOfferFilter(django_filters.FilterSet):
     """`GET /v2/partner_network/offers`: `conversion_type`, `cpa` (a minimum, dollars) and
     `query` (name, headline or description contains it, any case)."""
 
