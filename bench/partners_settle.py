@@ -175,6 +175,11 @@ def _copy_referrals(campaign: PartnerCampaign, count: int) -> None:
         "campaign_id, program_id, partner_profile_id, team_id, public_id, email, origin, "
         "status, cpa_cents, payable, signals, pending_until, settled_at, created_at"
     )
+    # Every value read before the COPY: a query on the connection during it would wait forever.
+    fixed = (
+        f"{campaign.pk}\t{campaign.program_id}\t{campaign.partner_profile_id}\t"
+        f"{campaign.publication.team_id}"
+    )
     copy_sql = f"COPY partners_partnerreferral ({columns}) FROM STDIN"
     with (
         transaction.atomic(),
@@ -185,8 +190,7 @@ def _copy_referrals(campaign: PartnerCampaign, count: int) -> None:
         for i in range(count):
             at = (start + timedelta(seconds=i * 90)).isoformat()
             buffer.write(
-                f"{campaign.pk}\t{campaign.program_id}\t{campaign.partner_profile_id}\t"
-                f"{campaign.publication.team_id}\t{make_public_id('partner_referral_')}\t"
+                f"{fixed}\t{make_public_id('partner_referral_')}\t"
                 f"r{i}@example.com\tupscribe\tconfirmed\t{CPA}\tt\t[]\t{at}\t{at}\t{at}\n"
             )
             if i % 50_000 == 49_999:
