@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "PartnerProgramStatusEnum": "referrals.partners.models.PartnerProgram.Status",
+        "PublicationStatusEnum": [("active", "active"), ("archived", "archived")],
     },
 }
 

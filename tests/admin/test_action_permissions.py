@@ -7,7 +7,7 @@ library's) that declares no `permissions=` fails here.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from django_celery_beat.models import (
 )
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from referrals.partners.models import Payout
 from referrals.partners.upscribe.services import recommendation_setting_update, upscribe_create
 from referrals.services import blocklist_entry_create, campaign_create, membership_create
 from sparkloop.models import Team, TeamMembership
@@ -138,6 +139,13 @@ def world(team: Team, settings: SettingsWrapper) -> None:
     upscribe = upscribe_create(team=team, publication=PublicationFactory.create(team=team))
     rec = PartnerCampaignFactory.create(team=team)
     recommendation_setting_update(upscribe=upscribe, campaign=rec, pinned=True)
+    # A payout (partners' earnings): a bare row, as the monthly job makes it.
+    Payout.objects.create(
+        partner_profile=team.partner_profile,
+        amount_cents=5000,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+    )
 
     app, _ = application_create(
         team=team,

@@ -143,7 +143,7 @@ def partner_campaign_get(*, team: Team, uuid: str) -> PartnerCampaign:
 
 
 def _listed_programs() -> QuerySet[PartnerProgram]:
-    # The partial index program_network_idx holds exactly these rows.
+    # The partial index program_network_idx holds exactly these programs.
     return PartnerProgram.objects.filter(
         status=PartnerProgram.Status.ACTIVE, show_in_directory=True
     ).exclude(publication__status=Publication.Status.ARCHIVED)
@@ -153,9 +153,13 @@ def network_publication_list(
     *, team: Team, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[Publication]:
     """Other teams' publications whose program is active and listed (`show_in_directory`),
-    searched, sorted and ordered by `filters` (NetworkPublicationFilter)."""
+    searched, sorted and ordered by `filters` (NetworkPublicationFilter). One join."""
     publications = (
-        Publication.objects.filter(partner_program__in=_listed_programs())
+        Publication.objects.filter(
+            partner_program__status=PartnerProgram.Status.ACTIVE,
+            partner_program__show_in_directory=True,
+        )
+        .exclude(status=Publication.Status.ARCHIVED)
         .exclude(team=team)
         .select_related("partner_program")
     )

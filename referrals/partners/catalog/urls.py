@@ -33,7 +33,9 @@ _DECISION = r"^partner_programs/(?P<pk>[^/]+)/partners/(?P<campaign_pk>[^/]+)/"
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(
         r"^partner_profile/?$",
-        PartnerProfileViewSet.as_view({"get": "retrieve", "put": "update", "patch": "update"}),
+        PartnerProfileViewSet.as_view(
+            {"get": "retrieve", "put": "update", "patch": "partial_update"}
+        ),
         name="partner-profile",
     ),
     re_path(

@@ -177,6 +177,9 @@ class PartnerProfileViewSet(_PartnersViewSet):
         services.partner_profile_update(profile=profile, **data.validated_data)
         return self._one()
 
+    def partial_update(self, request: Request) -> Response:
+        return self.update(request)
+
 
 class PartnerCampaignViewSet(_PartnersViewSet):
     """`/v2/partner_profile/partner_campaigns`: the team's recommendations of others."""

@@ -7,9 +7,9 @@ import pytest
 from referrals.partners.models import PartnerProfile
 from sparkloop.models import Team
 from tests.clients import KeyedClient
-from tests.partners.catalog.conftest import join, make_program, needs_earnings
+from tests.partners.catalog.conftest import join, make_program
 
-pytestmark = [pytest.mark.django_db, needs_earnings]
+pytestmark = pytest.mark.django_db
 
 
 def test_every_team_has_a_profile_named_after_it(api_client: KeyedClient, team: Team) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from referrals.partners.earnings.services import partner_referral_create
 from referrals.partners.models import PartnerCampaign, PartnerProgram
 from tests.clients import KeyedClient
 from tests.partners.catalog.conftest import (
@@ -13,10 +14,9 @@ from tests.partners.catalog.conftest import (
     join,
     make_program,
     make_publication,
-    needs_earnings,
 )
 
-pytestmark = [pytest.mark.django_db, needs_earnings]
+pytestmark = pytest.mark.django_db
 
 
 def test_create_answers_201_with_dollars_on_the_wire_and_cents_inside(
@@ -221,3 +221,20 @@ def test_a_decision_on_an_unknown_campaign_is_a_404(api_client: KeyedClient) -> 
     response = api_client.put(path)
     assert response.status_code == 404
     assert response.json() == {"error": "Partner campaign partner_campaign_000000000000 not found!"}
+
+
+def test_budget_use_counts_pending_referrals_reserved(
+    api_client: KeyedClient, other_client: KeyedClient
+) -> None:
+    program = make_program(api_client, cpa=2.5, max_payout=5, total_budget=100)
+    joined = join(other_client, program["uuid"]).json()["partner_campaign"]
+    campaign = PartnerCampaign.objects.get(public_id=joined["uuid"])
+    referral = partner_referral_create(campaign=campaign, email="reader@example.com")
+    assert referral.status == "pending"
+    body = api_client.get(f"/v2/partner_programs/{program['uuid']}").json()["partner_program"]
+    assert (body["budget_used_this_month"], body["remaining_budget_dollars"]) == (2.5, 97.5)
+    seen = other_client.get(f"/v2/partner_profile/partner_campaigns/{joined['uuid']}").json()
+    # The partner's cap (5 dollars) less its reservation is smaller than the program's rest.
+    assert seen["partner_campaign"]["remaining_budget"] == 250
+    assert seen["partner_campaign"]["remaining_budget_dollars"] == 2.5
+    assert seen["partner_campaign"]["referrals"]["pending"] == 1
