@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from referrals.models import BlocklistEntry
-from referrals.partners.catalog import selectors as catalog_selectors
 from referrals.partners.earnings.selectors import month_of, partner_earnings, program_budget_use
 from referrals.partners.earnings.services import (
     partner_referral_create,
@@ -21,7 +20,6 @@ from referrals.partners.models import (
     CampaignBudgetMonth,
     EarningsEntry,
     PartnerCampaign,
-    PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
 )
@@ -32,14 +30,6 @@ from webhooks.models import Event, WebhookDelivery
 from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
-
-
-def _stub_missing() -> bool:
-    try:
-        catalog_selectors.program_accepts_location(PartnerProgram(), country_code="US")
-    except NotImplementedError:
-        return True
-    return False
 
 
 def _campaign(**program: Any) -> PartnerCampaign:
@@ -106,7 +96,6 @@ class TestCreate:
         row = ProgramBudgetMonth.objects.get(program=capped.program)
         assert row.reserved_cents == 100
 
-    @pytest.mark.skipif(_stub_missing(), reason="catalog's program_accepts_location is a stub")
     def test_it_rejects_a_country_the_program_does_not_accept(self) -> None:
         campaign = _campaign(allow_worldwide_referrals=False, allowed_countries=["DE"])
         referral = partner_referral_create(campaign=campaign, email="a@ex.com", country_code="US")
