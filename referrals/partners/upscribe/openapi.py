@@ -64,7 +64,7 @@ class RecommendationSerializer(S.Serializer[Any]):
     )
     referral_pending_duration = S.IntegerField(allow_null=True, help_text="Days.")
     can_be_recommended_via = S.ListField(child=S.CharField())
-    referrals = _counts("RecommendationReferrals")
+    referrals = _counts("UpscribeRecommendationReferrals")
     earnings = S.IntegerField(help_text="All-time confirmed earnings, cents.")
     net_earnings = S.IntegerField(help_text="`earnings` less the platform fee, cents.")
 
@@ -118,7 +118,9 @@ def _error(message: str, status: int = 400) -> OpenApiExample:
 
 
 UPSCRIBE = envelope("UpscribeResponse", upscribe=UpscribeOutputSerializer())
-RECOMMENDATION = envelope("RecommendationResponse", recommendation=RecommendationSerializer())
+RECOMMENDATION = envelope(
+    "UpscribeRecommendationResponse", recommendation=RecommendationSerializer()
+)
 NOT_FOUND = _error("Upscribe upscribe_4bc10562d97a not found.", 404)
 REC_NOT_FOUND = _error("Recommendation partner_campaign_23ac0811bfff not found.", 404)
 STATS_ROW = {
@@ -286,7 +288,7 @@ extend_schema_view(
         parameters=[PAGE, PER_PAGE],
         responses={
             200: envelope(
-                "RecommendationListResponse",
+                "UpscribeRecommendationListResponse",
                 recommendations=RecommendationSerializer(many=True),
                 meta=meta("recommendations"),
             )
@@ -317,7 +319,7 @@ extend_schema_view(
         request=GenerateInputSerializer,
         responses={
             200: envelope(
-                "RecommendationGenerateResponse",
+                "UpscribeRecommendationGenerateResponse",
                 recommendations=RecommendationSerializer(many=True),
             )
         },
