@@ -144,6 +144,7 @@ PROGRAM_TEXT = {
 }
 PUBLICATION_INPUT = {
     **_known(PUBLICATION_EXAMPLE),
+    "categories": PUBLICATION_EXAMPLE["partner_categories"],
     "logo": "logo.png",
 }
 # Realistic values for the fields of the catalogue's components (registered in the

@@ -351,6 +351,7 @@ extend_schema_view(
 
 # Realistic values for the fields of the upscribe components (registered in the
 # SPECTACULAR_SETTINGS postprocessing hooks).
+_SETTINGS = {key: value for key, value in UPSCRIBE_EXAMPLE.items() if value is not None}
 _SUBSCRIBE = {
     "subscriber_email": "drago@example.com",
     "subscriber": "drago@example.com",
@@ -365,11 +366,10 @@ _field_examples = field_examples(
         },
         "GenerateInputRequest": {"region_code": "TX"},
         "SubscribeInputRequest": _SUBSCRIBE,
-        "UpscribeCreateInputRequest": {"publication_uuid": UPSCRIBE_EXAMPLE["publication_uuid"]},
-        "UpscribeOutput": {
-            "uuid": UPSCRIBE_EXAMPLE["uuid"],
-            "publication_uuid": UPSCRIBE_EXAMPLE["publication_uuid"],
-        },
+        "UpscribeCreateInputRequest": _SETTINGS,
+        "UpscribeUpdateInputRequest": _SETTINGS,
+        "PatchedUpscribeUpdateInputRequest": _SETTINGS,
+        "UpscribeOutput": _SETTINGS,
         "Recommendation": {
             key: value for key, value in RECOMMENDATION_EXAMPLE.items() if value is not None
         },
