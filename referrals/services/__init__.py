@@ -7,6 +7,7 @@ from referrals.services.attribution import (
     attribution_subscriber_deleted,
     attribution_subscriber_rejected,
     referral_status_set,
+    referral_statuses_set,
     referrer_counts_adjust,
     subscriber_sync_record,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "referral_holding_sweep",
     "referral_reject",
     "referral_status_set",
+    "referral_statuses_set",
     "referral_subscriber_confirmed",
     "referral_subscriber_created",
     "referral_subscriber_deleted",

@@ -86,6 +86,22 @@ def referral_status_set(*, subscriber: Subscriber, status: str) -> None:
         _referrer_of(subscriber, made=-1)
 
 
+def referral_statuses_set(*, subscribers: list[Subscriber], status: str) -> None:
+    """referral_status_set for many (locked) subscribers, e.g. a settled batch of partner
+    referrals: those without a referrer in the team (nobody's counters move) in one UPDATE,
+    the others one by one."""
+    alone = [s for s in subscribers if s.referrer_id is None and s.referral_status != status]
+    if alone:
+        Subscriber.objects.filter(pk__in=[s.pk for s in alone]).update(
+            referral_status=status, updated_at=timezone.now()
+        )
+        for subscriber in alone:
+            subscriber.referral_status = status
+    for subscriber in subscribers:
+        if subscriber.referrer_id is not None:
+            referral_status_set(subscriber=subscriber, status=status)
+
+
 def attribution_subscriber_created(*, subscriber: Subscriber, referrer: Subscriber | None) -> None:
     """A new subscriber: counted as referred, and as one more referral of its referrer."""
     if subscriber.referred:

@@ -12,7 +12,7 @@ from subscribers.batch.serializers import (
     SubscriberBatchCreateItemSerializer,
     batch_body,
     batch_items,
-    item_validate,
+    items_validate,
     results_merge,
     update_item_parse,
 )
@@ -22,10 +22,7 @@ class SubscriberBatchViewSet(TeamViewSet):
     scope_resource = "subscribers"
 
     def create(self, request: Request) -> Response:
-        parsed = [
-            item_validate(SubscriberBatchCreateItemSerializer, item)
-            for item in batch_items(request.data)
-        ]
+        parsed = items_validate(SubscriberBatchCreateItemSerializer, batch_items(request.data))
         valid = [data for data in parsed if not isinstance(data, ItemError)]
         created = services.subscribers_create_many(team=self.team, items=valid)
         return Response(batch_body(results_merge(parsed, created), team=self.team, done="created"))

@@ -33,7 +33,7 @@ from sparkloop.models import Team
 from subscribers.batch.serializers import (
     ItemError,
     SubscriberBatchCreateItemSerializer,
-    item_validate,
+    items_validate,
 )
 from subscribers.batch.services import subscribers_create_many
 from subscribers.selectors import subscriber_lookup
@@ -197,7 +197,7 @@ def _chunk_write(
     counts = {"created": 0, "updated": 0, "skipped": 0}
     failures: list[SubscriberImportFailure] = []
     with transaction.atomic():
-        parsed = [item_validate(SubscriberBatchCreateItemSerializer, data) for _, data in rows]
+        parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
         valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
         for i, p in enumerate(parsed):
             if isinstance(p, ItemError):

@@ -33,6 +33,11 @@ from django_celery_beat.models import (
 )
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from referrals.partners.catalog.services import (
+    partner_campaign_join,
+    program_create,
+    publication_create,
+)
 from referrals.partners.models import Payout
 from referrals.partners.offers.services import offer_create, offer_submission_create
 from referrals.partners.upscribe.services import recommendation_setting_update, upscribe_create
@@ -40,7 +45,7 @@ from referrals.services import blocklist_entry_create, campaign_create, membersh
 from sparkloop.models import Team, TeamMembership
 from sparkloop.oauth.models import AccessToken, Application, Grant, RefreshToken
 from sparkloop.oauth.services import application_create, connection_record
-from sparkloop.services import api_key_create
+from sparkloop.services import api_key_create, team_create
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_event_create, subscriber_update
 from tests.partners.factories import PartnerCampaignFactory, PublicationFactory
@@ -143,6 +148,21 @@ def world(team: Team, settings: SettingsWrapper) -> None:
         amount_cents=5000,
         period_start=date(2026, 2, 1),
         period_end=date(2026, 2, 28),
+    )
+    # The partner catalogue: a publication, its program and a partner's join request.
+    publication = publication_create(team=team, name="Weekly", categories=["tech"])
+    program = program_create(
+        team=team,
+        publication_uuid=publication.public_id,
+        cpa_cents=100,
+        max_payout_cents=1000,
+        total_budget_cents=5000,
+        redirect_url="https://example.com/",
+        requires_approval=True,
+    )
+    partner = team_create(name="a-partner")
+    partner_campaign_join(
+        profile=partner.partner_profile, program=program, reason_for_recommending="Fits."
     )
 
     upscribe = upscribe_create(team=team, publication=PublicationFactory.create(team=team))

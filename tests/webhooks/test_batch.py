@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -242,14 +243,27 @@ def test_a_groups_successes_are_recorded_in_one_statement(
     assert DeliveryAttempt.objects.filter(delivery__in=deliveries).count() == 10
 
 
+@pytest.fixture
+def threaded_httpserver() -> Iterator[HTTPServer]:
+    # The receiver answers each request on its own thread: the slow one must not hold the
+    # fast one back (the session's `httpserver` answers one request at a time, so which of
+    # the two arrived first decided the outcome on a busy machine).
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_an_outcome_is_recorded_as_its_post_returns_not_at_the_end_of_the_batch(
-    team: Team, allow_private: SettingsWrapper, httpserver: HTTPServer
+    team: Team, allow_private: SettingsWrapper, threaded_httpserver: HTTPServer
 ) -> None:
     """A worker killed while a slow receiver holds its batch repeats only that one."""
-    fast = endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/fast")
-    slow = endpoint_create(team=team, url=f"http://127.0.0.1:{httpserver.port}/slow")
+    fast = endpoint_create(team=team, url=f"http://127.0.0.1:{threaded_httpserver.port}/fast")
+    slow = endpoint_create(team=team, url=f"http://127.0.0.1:{threaded_httpserver.port}/slow")
     event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
     fast_delivery = WebhookDelivery.objects.get(event=event, endpoint=fast)
     seen_while_slow: list[str] = []
@@ -265,8 +279,8 @@ def test_an_outcome_is_recorded_as_its_post_returns_not_at_the_end_of_the_batch(
         connection.close()
         return Response("")
 
-    httpserver.expect_request("/fast").respond_with_data("")
-    httpserver.expect_request("/slow").respond_with_handler(answer_slowly)
+    threaded_httpserver.expect_request("/fast").respond_with_data("")
+    threaded_httpserver.expect_request("/slow").respond_with_handler(answer_slowly)
 
     outcomes = deliveries_send(delivery_ids=list(event.deliveries.values_list("pk", flat=True)))
 

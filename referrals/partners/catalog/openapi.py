@@ -16,6 +16,15 @@ from drf_spectacular.utils import (
 )
 
 from referrals.partners.catalog import services
+from referrals.partners.catalog.examples import (
+    CAMPAIGN_EXAMPLE,
+    NETWORK_PUBLICATION_EXAMPLE,
+    PROFILE_EXAMPLE,
+    PROGRAM_EXAMPLE,
+    PUBLICATION_EXAMPLE,
+    RECOMMENDATION_EXAMPLE,
+    TERMS_EXAMPLE,
+)
 from referrals.partners.catalog.objects import (
     NetworkProgramOutputSerializer,
     NetworkPublicationOutputSerializer,
@@ -24,15 +33,6 @@ from referrals.partners.catalog.objects import (
     ProgramOutputSerializer,
     PublicationOutputSerializer,
     RecommendationOutputSerializer,
-)
-from referrals.partners.catalog.openapi_examples import (
-    CAMPAIGN_EXAMPLE,
-    NETWORK_PUBLICATION_EXAMPLE,
-    PROFILE_EXAMPLE,
-    PROGRAM_EXAMPLE,
-    PUBLICATION_EXAMPLE,
-    RECOMMENDATION_EXAMPLE,
-    TERMS_EXAMPLE,
 )
 from referrals.partners.catalog.serializers import (
     CATEGORIES_TOO_LONG,
@@ -84,7 +84,6 @@ STATUS = OpenApiParameter(
     "status", str, enum=["pending", "active", "paused", "archived", "rejected"]
 )
 ORDER = OpenApiParameter("order", str, enum=["asc", "desc"], description="Default `desc`.")
-
 
 PUBLICATION = envelope("PublicationResponse", publication=PublicationOutputSerializer())
 PUBLICATION_404 = errors(404, "Publication pub_4bc10562d97 not found!")

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Value
 from django.utils import timezone
 
 from referrals.partners.models import (
@@ -104,22 +105,25 @@ def partner_referral_events_record_many(referrals: Iterable[PartnerReferral]) ->
     the events in one INSERT, the endpoints of all the teams in one SELECT, the deliveries
     in one INSERT (their send tasks published on commit). Returns how many events."""
     events: list[Event] = []
+    bodies: list[dict[str, Any]] = []
     for referral in referrals:
         payload = partner_referral_payload(referral)
         kind = str(payload["type"])
         for team_id in (referral.team_id, referral.campaign.team_id):
             public_id = new_event_id()
+            body = event_payload(public_id=public_id, type=kind, payload=payload)
+            bodies.append(body)
+            # An expression among the values makes Django insert with VALUES rows rather
+            # than UNNEST arrays, whose client-side quoting of each JSON text costs ~2 ms a
+            # row; the payloads go as JSON parameters.
             events.append(
-                Event(
-                    team_id=team_id,
-                    public_id=public_id,
-                    type=kind,
-                    payload=event_payload(public_id=public_id, type=kind, payload=payload),
-                )
+                Event(team_id=team_id, public_id=Value(public_id), type=kind, payload=body)
             )
     if not events:
         return 0
-    Event.objects.bulk_create(events)
+    Event.objects.bulk_create(events, batch_size=500)
+    for event, body in zip(events, bodies, strict=True):
+        event.payload = body
     endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
     for endpoint in WebhookEndpoint.objects.filter(
         team_id__in={e.team_id for e in events}, is_enabled=True

@@ -12,7 +12,10 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from referrals.partners.earnings.services import partner_referral_reject_for_subscriber
+from referrals.partners.earnings.services import (
+    SUBSCRIBER_ORIGIN,
+    partner_referral_reject_for_subscriber,
+)
 from referrals.partners.models import PartnerReferral
 from subscribers.models import Subscriber
 from subscribers.signals import subscriber_deleted, subscriber_rejected
@@ -22,6 +25,10 @@ from subscribers.signals import subscriber_deleted, subscriber_rejected
 def on_subscriber_rejected(
     sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
 ) -> None:
+    # Only a subscriber that a partner referral created can have a pending one: the others'
+    # rejects cost no statement here (the hot path's budget, tests/test_statement_counts.py).
+    if subscriber.origin != SUBSCRIBER_ORIGIN:
+        return
     partner_referral_reject_for_subscriber(
         subscriber=subscriber, reason=PartnerReferral.RejectionReason.REJECTED_BY_PUBLISHER
     )
@@ -31,6 +38,8 @@ def on_subscriber_rejected(
 def on_subscriber_deleted(
     sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
 ) -> None:
+    if subscriber.origin != SUBSCRIBER_ORIGIN:
+        return
     partner_referral_reject_for_subscriber(
         subscriber=subscriber, reason=PartnerReferral.RejectionReason.DELETED
     )

@@ -41,7 +41,7 @@ from referrals.partners.models import (
     ProgramBudgetMonth,
 )
 from referrals.screening import campaign_signals, referral_signals
-from referrals.services import campaign_default, referral_status_set
+from referrals.services import campaign_default, referral_statuses_set
 from sparkloop.exceptions import Conflict
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
@@ -246,6 +246,7 @@ def partner_referral_create(
 _CENTS = 100
 _PENDING = Subscriber.ReferralStatus.PENDING
 _REJECTED = Subscriber.ReferralStatus.REJECTED
+_VERIFIED = Subscriber.ReferralStatus.VERIFIED
 _FREE_PENDING_DAYS = 14
 
 
@@ -319,16 +320,10 @@ def _settled(referrals: list[PartnerReferral], *, now: datetime) -> None:
             rejected=move[Status.REJECTED],
             earnings=move["earnings"],
         )
-    for r in referrals:
-        if r.subscriber is not None and r.rejection_reason != Reason.REJECTED_BY_PUBLISHER:
-            referral_status_set(
-                subscriber=r.subscriber,
-                status=(
-                    Subscriber.ReferralStatus.VERIFIED
-                    if r.status == Status.CONFIRMED
-                    else Subscriber.ReferralStatus.REJECTED
-                ),
-            )
+    # Through the owner of referral_status (one UPDATE for the whole batch).
+    for status, group in ((_VERIFIED, confirmed), (_REJECTED, rejected)):
+        subscribers = [r.subscriber for r in group if r.subscriber is not None]
+        referral_statuses_set(subscribers=subscribers, status=status)
     partner_referral_events_record_many(referrals)
 
 
@@ -441,9 +436,6 @@ def _settled_rejections(referrals: list[PartnerReferral], *, reason: str) -> Non
     for campaign_id, n in sorted(moves.items()):
         _counters_add(campaign_id, pending=-n, rejected=n)
     if reason == Reason.UNSUBSCRIBED:
-        for r in referrals:
-            if r.subscriber is not None:
-                referral_status_set(
-                    subscriber=r.subscriber, status=Subscriber.ReferralStatus.REJECTED
-                )
+        subscribers = [r.subscriber for r in referrals if r.subscriber is not None]
+        referral_statuses_set(subscribers=subscribers, status=_REJECTED)
     partner_referral_events_record_many(referrals)

@@ -25,6 +25,7 @@ from referrals.partners.models import PartnerCampaign
 from referrals.partners.models.offers import Offer
 from referrals.partners.offers import selectors, services
 from sparkloop.api.throttling import client_ip, hit, parse_rate
+from sparkloop.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +146,17 @@ def signup(request: HttpRequest, ref_code: str) -> HttpResponse:
         if not form.is_valid():
             context |= {"email": request.POST.get("email", "")[:254], "error": EMAIL_INVALID}
             return render(request, "partners/offers/signup.html", context, status=400)
-        services.hosted_signup(
-            campaign=campaign,
-            email=form.cleaned_data["email"],
-            ip_address=client_ip(request) or None,
-            utm_source=request.GET.get("utm_source"),
-            utm_campaign=request.GET.get("utm_campaign"),
-        )
+        try:
+            services.hosted_signup(
+                campaign=campaign,
+                email=form.cleaned_data["email"],
+                ip_address=client_ip(request) or None,
+                utm_source=request.GET.get("utm_source"),
+                utm_campaign=request.GET.get("utm_campaign"),
+            )
+        except ServiceError as refused:  # nothing was written: say why, on the page
+            context |= {"email": form.cleaned_data["email"], "error": refused.message}
+            return render(request, "partners/offers/signup.html", context, status=400)
         thankyou = _safe(campaign.program.thankyou_page_url) if campaign.program else None
         if thankyou:
             return HttpResponseRedirect(thankyou)

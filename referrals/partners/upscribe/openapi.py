@@ -65,7 +65,7 @@ class RecommendationSerializer(S.Serializer[Any]):
     )
     referral_pending_duration = S.IntegerField(allow_null=True, help_text="Days.")
     can_be_recommended_via = S.ListField(child=S.CharField())
-    referrals = _counts("RecommendationReferrals")
+    referrals = _counts("UpscribeRecommendationReferrals")
     earnings = S.IntegerField(help_text="All-time confirmed earnings, cents.")
     net_earnings = S.IntegerField(help_text="`earnings` less the platform fee, cents.")
 
@@ -289,7 +289,7 @@ extend_schema_view(
         parameters=[PAGE, PER_PAGE],
         responses={
             200: envelope(
-                "RecommendationListResponse",
+                "UpscribeRecommendationListResponse",
                 recommendations=RecommendationSerializer(many=True),
                 meta=meta("recommendations"),
             )
@@ -320,7 +320,7 @@ extend_schema_view(
         request=GenerateInputSerializer,
         responses={
             200: envelope(
-                "RecommendationGenerateResponse",
+                "UpscribeRecommendationGenerateResponse",
                 recommendations=RecommendationSerializer(many=True),
             )
         },

@@ -17,14 +17,19 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from referrals.partners.catalog.selectors import program_accepts_location
+from referrals.partners.catalog.selectors import network_program_list, program_accepts_location
 from referrals.partners.earnings.selectors import (
     campaign_budget_use,
     month_of,
     program_budget_use,
     program_confirmation_rates,
 )
-from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
+from referrals.partners.models import (
+    PartnerCampaign,
+    PartnerProgram,
+    PartnerReferral,
+    Publication,
+)
 from referrals.partners.models.upscribe import (
     Upscribe,
     UpscribeImpressionDay,
@@ -342,3 +347,33 @@ def subscribe_person(*, team: Team, identifier: str) -> tuple[str, str | None]:
     if "@" in identifier:
         return identifier.strip(), None
     raise NotFound(SUBSCRIBER_NOT_FOUND.format(identifier=identifier))
+
+
+AUTO_PILOT_SCAN = 200
+
+
+def auto_pilot_programs(
+    *, upscribe: Upscribe, country_code: str | None, region_code: str | None, limit: int
+) -> list[PartnerProgram]:
+    """Up to `limit` listed network programs the team has not joined that it could show this
+    visitor now (auto pilot): open without approval, recommendable through an upscribe,
+    open to the visitor's country and region, with this month's budget left; best paid
+    first. Scans the AUTO_PILOT_SCAN best-paying ones at most."""
+    joined = PartnerCampaign.objects.filter(
+        partner_profile__team_id=upscribe.team_id, program__isnull=False
+    ).values("program_id")
+    programs = [
+        p
+        for p in network_program_list(team=upscribe.team)
+        .filter(requires_approval=False)
+        .exclude(pk__in=joined)
+        .order_by("-cpa_cents", "-id")[:AUTO_PILOT_SCAN]
+        if CHANNEL in (p.can_be_recommended_via or [])
+        and program_accepts_location(p, country_code=country_code, region_code=region_code)
+    ]
+    if not programs:
+        return []
+    use = program_budget_use([p.pk for p in programs], month=month_of(timezone.now().date()))
+    return [p for p in programs if use[p.pk].total_cents + p.cpa_cents <= p.total_budget_cents][
+        :limit
+    ]

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from referrals.partners.catalog.services import partner_campaign_join
 from referrals.partners.earnings.services import partner_referral_create
 from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
 from referrals.partners.models.upscribe import (
@@ -40,6 +41,7 @@ UPSCRIBE_FIELDS = (
     "auto_pilot",
 )
 SKIPPED = "skipped"
+AUTO_PILOT_REASON = "Recommended by auto pilot"
 
 
 def _check_redirect(upscribe: Upscribe) -> None:
@@ -141,12 +143,44 @@ def recommendations_generate(
     limit: int = 1,
 ) -> list[Recommendation]:
     """The recommendations to show one visitor now (selectors.recommendations_for_visitor),
-    with one impression each counted in one statement."""
-    chosen = selectors.recommendations_for_visitor(
-        upscribe=upscribe, country_code=country_code, region_code=region_code, limit=limit
-    )
+    with one impression each counted in one statement.
+
+    With `auto_pilot`, when the team's own recommendations leave room, the team first joins
+    (catalog's `partner_campaign_join`) listed network programs it could show this visitor,
+    so that they are among the recommendations from now on."""
+    visitor = {"country_code": country_code, "region_code": region_code}
+    chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
+    room = min(limit, selectors.GENERATE_MAX) - len(chosen)
+    if (
+        upscribe.auto_pilot
+        and room > 0
+        and auto_pilot_join(upscribe=upscribe, room=room, **visitor)
+    ):
+        chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
     impressions_record(upscribe=upscribe, campaign_ids=[r.campaign.pk for r in chosen])
     return chosen
+
+
+def auto_pilot_join(
+    *, upscribe: Upscribe, room: int, country_code: str | None, region_code: str | None
+) -> int:
+    """Join up to `room` network programs for auto pilot; returns how many were joined. Each
+    join is catalog's own transaction; one that a concurrent generate made first is skipped."""
+    programs = selectors.auto_pilot_programs(
+        upscribe=upscribe, country_code=country_code, region_code=region_code, limit=room
+    )
+    joined = 0
+    for program in programs:
+        try:
+            partner_campaign_join(
+                profile=upscribe.team.partner_profile,
+                program=program,
+                reason_for_recommending=AUTO_PILOT_REASON,
+            )
+        except ServiceError:
+            continue  # joined meanwhile (or now the team's own): nothing to add
+        joined += 1
+    return joined
 
 
 def impressions_record(

@@ -152,6 +152,16 @@ class TestSignupPage:
         referral = PartnerReferral.objects.get(campaign=campaign)
         assert (referral.email, referral.origin) == ("ann@example.com", "magic_link")
 
+    def test_signing_up_again_is_thanked_and_recorded_as_already_subscribed(
+        self, client: Client, campaign: PartnerCampaign
+    ) -> None:
+        for _ in range(2):
+            response = client.post(f"/r/{campaign.ref_code}", {"email": "ann@example.com"})
+            assert response.status_code == 302
+        second = PartnerReferral.objects.filter(campaign=campaign).order_by("-id").first()
+        assert second is not None
+        assert (second.status, second.rejection_reason) == ("rejected", "already_subscribed")
+
     def test_the_form_keeps_the_pages_utm_parameters(
         self, client: Client, campaign: PartnerCampaign
     ) -> None:

@@ -209,3 +209,42 @@ class TestPaid:
             program=pinned.program, month=month_of(timezone.now().date()), used_cents=100_000
         )
         assert _generate(api_client, upscribe, limit=5) == []
+
+
+class TestAutoPilot:
+    def test_it_joins_listed_programs_the_visitor_can_see(
+        self, api_client: APIClient, team: Team, upscribe: Upscribe
+    ) -> None:
+        upscribe.auto_pilot = True
+        upscribe.save()
+        best = PartnerProgramFactory.create(cpa_cents=500)
+        PartnerProgramFactory.create(cpa_cents=900, requires_approval=True)
+        PartnerProgramFactory.create(cpa_cents=800, show_in_directory=False)
+        PartnerProgramFactory.create(
+            cpa_cents=700, allow_worldwide_referrals=False, allowed_countries=["FR"]
+        )
+        PartnerProgramFactory.create(cpa_cents=600, can_be_recommended_via=["partner_link"])
+        PartnerProgramFactory.create(cpa_cents=100)
+        own = paid_recommendation(team)
+        recs = _generate(api_client, upscribe, limit=2, country_code="US")
+        assert [r["partner_program_uuid"] for r in recs] == [
+            best.public_id,
+            own.program.public_id if own.program else None,
+        ]
+        joined = PartnerCampaign.objects.get(partner_profile=team.partner_profile, program=best)
+        assert joined.status == "active"
+        assert joined.reason_for_recommending == "Recommended by auto pilot"
+        # Joined once: the next visitor sees it as one of the team's own.
+        _generate(api_client, upscribe, limit=2, country_code="US")
+        assert PartnerCampaign.objects.filter(partner_profile=team.partner_profile).count() == 2
+
+    def test_it_joins_nothing_when_off_or_when_there_is_no_room(
+        self, api_client: APIClient, team: Team, upscribe: Upscribe
+    ) -> None:
+        PartnerProgramFactory.create()
+        paid_recommendation(team)
+        _generate(api_client, upscribe, limit=3)
+        upscribe.auto_pilot = True
+        upscribe.save()
+        _generate(api_client, upscribe, limit=1)
+        assert PartnerCampaign.objects.filter(partner_profile=team.partner_profile).count() == 1
