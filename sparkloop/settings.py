@@ -229,6 +229,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sparkloop.api.schema.add_header_components",
         # Realistic values for every field, each app its own, then an example of every body.
+        "subscribers.batch.openapi.schema_examples",
+        "subscribers.transfer.openapi.schema_examples",
+        "referrals.partners.catalog.openapi_examples.schema_examples",
+        "referrals.partners.earnings.openapi.schema_examples",
+        "referrals.partners.upscribe.openapi.schema_examples",
+        "referrals.partners.offers.openapi.schema_examples",
         "sparkloop.oauth.openapi.schema_examples",
         "webhooks.openapi.schema_examples",
         "webhooks.openapi.payload_components",
@@ -272,9 +278,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SubscriberStatusEnum": "subscribers.models.Subscriber.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
-        "PartnerProgramStatusEnum": "referrals.partners.models.PartnerProgram.Status",
         "PublicationStatusEnum": [("active", "active"), ("archived", "archived")],
-        # active/paused/archived: offers (and any other object with that life cycle).
+        # active/paused/archived: partner programs, offers (any object with that life cycle).
         "ActivityStatusEnum": "referrals.partners.models.offers.Offer.Status",
     },
 }

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from sparkloop.api.examples import field_examples
 from subscribers.batch.serializers import BATCH_MAX, SubscriberBatchCreateItemSerializer
 from subscribers.batch.views import SubscriberBatchViewSet
 from subscribers.openapi import SubscriberSerializer
@@ -111,3 +112,17 @@ extend_schema_view(
         ],
     ),
 )(SubscriberBatchViewSet)
+
+
+# Realistic values for the fields of the batch items (registered in the
+# SPECTACULAR_SETTINGS postprocessing hooks).
+schema_examples = field_examples(
+    by_component={
+        "SubscriberBatchCreateItemRequest": {"name": "Ann Lee"},
+        "SubscriberBatchUpdateItemRequest": {
+            "name": "Ann Lee",
+            "status": "confirmed",
+            "identifier": "sub_8f1c2d3e4a5b",
+        },
+    },
+)

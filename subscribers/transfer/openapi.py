@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -11,6 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, envelope, meta
 from subscribers.transfer.serializers import (
     SubscriberImportCreateInputSerializer,
@@ -40,6 +43,14 @@ CSV_EXAMPLE = (
     ",,2026-12-01T09:30:00.000Z\n"
 )
 
+JSONL_EXAMPLE = (
+    '{"uuid": "sub_8f1c2d3e4a5b", "email": "ann@example.com", "name": "Ann", '
+    '"ref_code": "ann-2024", "referrer_code": null, "referred": false, '
+    '"referral_status": null, "status": "confirmed", "ip_address": null, "user_agent": null, '
+    '"origin": "sparkloop-api", "country_code": "GB", "cpa": null, "utm_source": null, '
+    '"utm_campaign": null, "created_at": "2026-12-01T09:30:00.000Z"}\n'
+)
+
 extend_schema_view(
     list=extend_schema(
         summary="Export subscribers (CSV or JSON Lines, streamed)",
@@ -60,7 +71,14 @@ extend_schema_view(
                 OpenApiTypes.STR,
                 examples=[OpenApiExample("CSV", value=CSV_EXAMPLE, media_type="text/csv")],
             ),
-            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR,
+                examples=[
+                    OpenApiExample(
+                        "JSON Lines", value=JSONL_EXAMPLE, media_type="application/jsonl"
+                    )
+                ],
+            ),
         },
     ),
 )(SubscriberExportViewSet)
@@ -139,3 +157,34 @@ extend_schema_view(
         },
     ),
 )(SubscriberImportViewSet)
+
+
+# Realistic values for the fields of the import components (registered in the
+# SPECTACULAR_SETTINGS postprocessing hooks).
+_field_examples = field_examples(
+    by_component={
+        "SubscriberImportOutput": {
+            "uuid": IMPORT_EXAMPLE["uuid"],
+            "file_name": IMPORT_EXAMPLE["file_name"],
+        },
+        "SubscriberImportCreateInputRequest": {"file": "subscribers.csv"},
+    },
+)
+
+# Tag descriptions of these operations' groups (the docs' sections).
+TAGS = [
+    {
+        "name": "imports",
+        "description": (
+            "Subscriber imports from CSV, run in the background: their progress "
+            "and the rows that failed. Exports and batches are under `subscribers`."
+        ),
+    },
+]
+
+
+def schema_examples(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """The fields' realistic values and the tags' descriptions (a postprocessing hook)."""
+    # A new list: the one there is SPECTACULAR_SETTINGS["TAGS"] itself, shared by every run.
+    result["tags"] = [*result.get("tags", []), *TAGS]
+    return _field_examples(result, generator, request, public)

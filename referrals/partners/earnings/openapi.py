@@ -14,6 +14,7 @@ from referrals.partners.earnings.serializers import (
     PayoutOutputSerializer,
 )
 from referrals.partners.earnings.views import PayoutViewSet, ProgramReferralViewSet
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, envelope, meta
 
 REFERRAL_EXAMPLE = {
@@ -129,3 +130,16 @@ extend_schema(
         )
     ],
 )(PayoutViewSet.retrieve)
+
+
+# Realistic values for the fields of the earnings components (registered in the
+# SPECTACULAR_SETTINGS postprocessing hooks).
+schema_examples = field_examples(
+    by_component={
+        "PartnerReferralOutput": {
+            **{key: value for key, value in REFERRAL_EXAMPLE.items() if value is not None},
+            "rejected_at": "2026-03-06T08:00:00.000Z",
+        },
+        "PayoutOutput": PAYOUT_EXAMPLE,
+    },
+)

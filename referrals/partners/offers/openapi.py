@@ -36,6 +36,7 @@ from referrals.partners.offers.views import (
     OfferConversionViewSet,
     OfferViewSet,
 )
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, ErrorSerializer, envelope, meta
 
 OFFER_EXAMPLE: dict[str, Any] = {
@@ -215,3 +216,36 @@ extend_schema(
     },
     examples=[_example("Tracked", {"message": CONVERSION_TRACKED})],
 )(OfferConversionViewSet.create)
+
+
+# Realistic values for the fields of the offer components (registered in the
+# SPECTACULAR_SETTINGS postprocessing hooks).
+_OFFER_TEXT = {key: value for key, value in OFFER_EXAMPLE.items() if isinstance(value, str)}
+_field_examples = field_examples(
+    by_component={
+        "OfferOutput": _OFFER_TEXT,
+        "NetworkOfferOutput": {**_OFFER_TEXT, "offer_url": NETWORK_EXAMPLE["offer_url"]},
+        "OfferCreateInputRequest": _OFFER_TEXT,
+        "OfferUpdateInputRequest": _OFFER_TEXT,
+        "PatchedOfferUpdateInputRequest": _OFFER_TEXT,
+        "ConversionResponse": {"message": CONVERSION_TRACKED},
+    },
+)
+
+# Tag descriptions of these operations' groups (the docs' sections).
+TAGS = [
+    {
+        "name": "offers",
+        "description": (
+            "Offers a team advertises to partners (click, lead or action, paid "
+            "per conversion) and the advertiser's conversion call."
+        ),
+    },
+]
+
+
+def schema_examples(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """The fields' realistic values and the tags' descriptions (a postprocessing hook)."""
+    # A new list: the one there is SPECTACULAR_SETTINGS["TAGS"] itself, shared by every run.
+    result["tags"] = [*result.get("tags", []), *TAGS]
+    return _field_examples(result, generator, request, public)

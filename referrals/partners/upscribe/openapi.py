@@ -25,6 +25,7 @@ from referrals.partners.upscribe.serializers import (
     UpscribeUpdateInputSerializer,
 )
 from referrals.partners.upscribe.views import RecommendationViewSet, UpscribeViewSet
+from sparkloop.api.examples import field_examples
 from sparkloop.api.schema import PAGE, PER_PAGE, envelope, meta
 
 S = serializers
@@ -346,3 +347,63 @@ extend_schema_view(
     ),
     **_PIN_LIKE,
 )(RecommendationViewSet)
+
+
+# Realistic values for the fields of the upscribe components (registered in the
+# SPECTACULAR_SETTINGS postprocessing hooks).
+_SETTINGS = {key: value for key, value in UPSCRIBE_EXAMPLE.items() if value is not None}
+_SUBSCRIBE = {
+    "subscriber_email": "drago@example.com",
+    "subscriber": "drago@example.com",
+    "name": "Drago Ivanov",
+    "region_code": "TX",
+}
+_field_examples = field_examples(
+    by_component={
+        "AfterSubmissionRuleRequest": {
+            "current_url": "https://mywebsite.com/",
+            "redirect_url": "https://mywebsite.com/thank-you",
+        },
+        "GenerateInputRequest": {"region_code": "TX"},
+        "SubscribeInputRequest": _SUBSCRIBE,
+        "UpscribeCreateInputRequest": _SETTINGS,
+        "UpscribeUpdateInputRequest": _SETTINGS,
+        "PatchedUpscribeUpdateInputRequest": _SETTINGS,
+        "UpscribeOutput": _SETTINGS,
+        "Recommendation": {
+            key: value for key, value in RECOMMENDATION_EXAMPLE.items() if value is not None
+        },
+        "RecommendationUpdateInputRequest": {"reason": "The newsletter I read first every Monday."},
+        "UpscribeRecommendationStats": {
+            "uuid": RECOMMENDATION_EXAMPLE["uuid"],
+            "publication_name": RECOMMENDATION_EXAMPLE["publication_name"],
+        },
+        "UpscribeStats": {"upscribe_uuid": UPSCRIBE_EXAMPLE["uuid"]},
+        "UpscribeSubscribeResponse": {"response": "ok"},
+    },
+)
+
+# Tag descriptions of these operations' groups (the docs' sections).
+TAGS = [
+    {
+        "name": "upscribes",
+        "description": (
+            "Upscribe widgets: their settings, the recommendations they show "
+            "(pin, pause), the subscribe call and their stats."
+        ),
+    },
+    {
+        "name": "upscribe",
+        "description": (
+            "An upscribe's recommendations under the singular path SparkLoop "
+            "also serves (the same operations as under `upscribes`)."
+        ),
+    },
+]
+
+
+def schema_examples(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """The fields' realistic values and the tags' descriptions (a postprocessing hook)."""
+    # A new list: the one there is SPECTACULAR_SETTINGS["TAGS"] itself, shared by every run.
+    result["tags"] = [*result.get("tags", []), *TAGS]
+    return _field_examples(result, generator, request, public)
