@@ -379,6 +379,11 @@ WEBHOOK_STUCK_AFTER_SECONDS = env.int(
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 # The sweeper publishes nothing while this many send tasks already wait in the queue.
 WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = env.int("WEBHOOK_SWEEP_MAX_QUEUE_DEPTH", default=2000)
+# Events are expanded into deliveries by a worker (a task published when the recording
+# transaction commits, to WEBHOOK_EXPAND_QUEUE); the sweeper expands those left unexpanded
+# for longer than this (a lost message, a broker outage).
+WEBHOOK_EXPAND_AFTER_SECONDS = env.int("WEBHOOK_EXPAND_AFTER_SECONDS", default=10)
+WEBHOOK_EXPAND_QUEUE = env.str("WEBHOOK_EXPAND_QUEUE", default="celery")
 # Deliveries per send task: claimed in one statement, sent concurrently (a thread each).
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {

@@ -54,6 +54,19 @@ def anon_client() -> APIClient:
     return APIClient()
 
 
+def expand_events() -> int:
+    """Run the worker's expansion task (`webhook_event_expand`) for every event not expanded
+    yet, as the worker does once a request's transaction commits: tests that read
+    deliveries right after a request call it. Returns how many events it had to expand."""
+    from webhooks.models import Event
+    from webhooks.tasks import webhook_event_expand
+
+    pending = list(Event.objects.filter(expanded_at__isnull=True).values_list("pk", flat=True))
+    if pending:
+        webhook_event_expand(pending)
+    return len(pending)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
 

@@ -92,9 +92,6 @@ def test_a_plain_create_stays_within_its_budget(api_client, referrer):
     assert n <= LIMITS["plain create"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="deliveries are still expanded in the request (one INSERT for all)"
-)
 def test_a_create_with_ten_webhook_endpoints_runs_what_one_without_does(
     api_client, referrer, team: Team
 ):

@@ -57,9 +57,20 @@ class Event(models.Model):
     type = models.CharField(max_length=64, choices=Type.choices)
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its deliveries were made (by the worker, after the recording transaction
+    # committed; see webhooks.services.expand); null: not yet.
+    expanded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["team", "-created_at"], name="event_team_created_idx")]
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="event_team_created_idx"),
+            # The sweeper's scan of events left unexpanded, kept small by being partial.
+            models.Index(
+                fields=["created_at"],
+                name="event_unexpanded_idx",
+                condition=Q(expanded_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.public_id}"

@@ -14,7 +14,8 @@ from kombu.exceptions import ChannelError
 
 from webhooks.metrics import attempts_count
 from webhooks.services import deliveries_send, delivery_send, delivery_sweep, publish_resume
-from webhooks.services.publish import SEND_TASK
+from webhooks.services.expand import EXPAND_BATCH, events_expand
+from webhooks.services.publish import EXPAND_TASK, SEND_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,14 @@ def webhook_deliveries_send_task(delivery_ids: list[int]) -> None:
 def webhook_delivery_send_task(delivery_id: int) -> None:
     outcome = delivery_send(delivery_id=delivery_id)
     attempts_count([outcome] if outcome else [])
+
+
+# Published when a transaction that recorded events commits (one for all of them).
+@shared_task(name=EXPAND_TASK, ignore_result=True)
+def webhook_event_expand(event_ids: list[int]) -> None:
+    """Make the deliveries of these events (those not expanded yet) and publish their sends."""
+    while events_expand(event_ids=event_ids) == EXPAND_BATCH:
+        pass
 
 
 def webhook_queue_depth() -> int | None:

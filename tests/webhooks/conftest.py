@@ -17,10 +17,11 @@ from pytest_httpserver import HTTPServer
 
 from sparkloop.celery import app as celery_app
 from sparkloop.models import Team
+from tests.conftest import expand_events
 from webhooks import addresses
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create, event_record, publish_resume
-from webhooks.services.publish import SEND_TASK
+from webhooks.services.publish import EXPAND_TASK, SEND_TASK
 
 
 def verify_signature(*, secret: str, headers: Any, body: bytes) -> bool:
@@ -95,16 +96,31 @@ class Broker:
     def ids(self) -> list[int]:
         return [delivery_id for batch in self.batches() for delivery_id in batch]
 
+    def expansions(self) -> list[list[int]]:
+        """The event ids of each expansion task published so far (taken off its queue)."""
+        batches = []
+        with celery_app.connection_for_write() as conn:
+            channel: Any = conn.default_channel
+            while (message := channel.basic_get(f"{self.queue}_expand", no_ack=True)) is not None:
+                assert message.headers["task"] == EXPAND_TASK
+                args, _kwargs, _embed = message.decode()
+                batches.append(list(args[0]))
+        return batches
+
     def purge(self) -> None:
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge(self.queue)  # type: ignore[attr-defined]
+            for queue in (self.queue, f"{self.queue}_expand"):
+                conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
 def broker(settings: SettingsWrapper) -> Iterator[Broker]:
-    """Send tasks go to a queue of the real broker (CELERY_BROKER_URL) named for this test."""
-    settings.WEBHOOK_QUEUE = f"test_webhooks_{uuid.uuid4().hex[:12]}"
-    queue = Broker(settings.WEBHOOK_QUEUE)
+    """Send tasks go to a queue of the real broker (CELERY_BROKER_URL) named for this test;
+    expansion tasks to another (`Broker(...).expansions()`)."""
+    name = f"test_webhooks_{uuid.uuid4().hex[:12]}"
+    settings.WEBHOOK_QUEUE = name
+    settings.WEBHOOK_EXPAND_QUEUE = f"{name}_expand"
+    queue = Broker(name)
     yield queue
     queue.purge()
 
@@ -142,10 +158,12 @@ def endpoint(team: Team, allow_private: SettingsWrapper, receiver_url: str) -> W
 
 
 def record_sync(team: Team, email: str = "reader@example.com") -> WebhookDelivery:
-    """A sync_subscriber event for `team`; returns the (only) delivery it made."""
+    """A sync_subscriber event for `team`, expanded as the worker does; returns the (only)
+    delivery it made."""
     event = event_record(
         team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={"subscriber": {"email": email}}
     )
+    expand_events()
     return WebhookDelivery.objects.get(event=event)
 
 

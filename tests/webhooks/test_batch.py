@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sparkloop.models import Team
+from tests.conftest import expand_events
 from tests.webhooks.conftest import Broker, record_sync, verify_signature
 from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import deliveries_send, endpoint_create, event_record
@@ -45,8 +46,9 @@ def test_an_events_deliveries_are_published_in_batches(
     settings.WEBHOOK_BATCH_SIZE = 4
     endpoints = [endpoint_create(team=team, url=f"https://h{i}.example.com/") for i in range(9)]
 
+    event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
+        expand_events()
 
     assert len(callbacks) == 1
     # The broker need not hand the messages back in publishing order (the on-disk broker of
@@ -93,6 +95,7 @@ def test_a_batch_with_successes_and_failures_records_each_outcome(
         events = [
             event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={}) for _ in range(3)
         ]
+    expand_events()
     deliveries = list(WebhookDelivery.objects.filter(event__in=events))
     assert len(deliveries) == 6
 
@@ -267,6 +270,7 @@ def test_an_outcome_is_recorded_as_its_post_returns_not_at_the_end_of_the_batch(
     fast = endpoint_create(team=team, url=f"http://127.0.0.1:{threaded_httpserver.port}/fast")
     slow = endpoint_create(team=team, url=f"http://127.0.0.1:{threaded_httpserver.port}/slow")
     event = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
+    expand_events()
     fast_delivery = WebhookDelivery.objects.get(event=event, endpoint=fast)
     seen_while_slow: list[str] = []
 

@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sparkloop.models import Team
+from tests.conftest import expand_events
 from tests.webhooks.conftest import record_sync, verify_signature
 from webhooks.models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
@@ -303,6 +304,7 @@ class TestFailedAttempts:
         assert endpoint.disabled_reason == "The receiver answered 410 Gone"
         notice = Event.objects.get(team=team, type=Event.Type.WEBHOOK_DISABLED)
         assert notice.payload["webhook"] == {"uuid": endpoint.public_id, "url": endpoint.url}
+        expand_events()
         assert list(notice.deliveries.values_list("endpoint_id", flat=True)) == [watcher.pk]
 
     def test_it_fails_pending_deliveries_of_a_disabled_endpoint_without_sending(

@@ -39,6 +39,7 @@ def test_a_subscriber_is_created_while_the_broker_is_down_and_its_event_goes_out
     httpserver: HTTPServer,
     broker: Broker,
     closed_port: int,
+    settings: SettingsWrapper,
 ) -> None:
     httpserver.expect_request("/hook").respond_with_data("")
 
@@ -50,13 +51,18 @@ def test_a_subscriber_is_created_while_the_broker_is_down_and_its_event_goes_out
 
     # Committed writes answer as usual: no 500, no "Email has already been taken" on retry.
     assert (response.status_code, again.status_code) == (201, 201), response.content
-    deliveries = list(WebhookDelivery.objects.filter(team=team).order_by("pk"))
-    assert deliveries
-    # Left to the sweeper, which publishes them at its next run, not after the requeue delay.
-    assert {d.enqueued_at for d in deliveries} == {None}
+    # Their events are recorded, left unexpanded (the expansion task was refused).
+    assert Event.objects.filter(team=team, expanded_at__isnull=True).count() >= 2
+    assert not WebhookDelivery.objects.filter(team=team).exists()
+    assert broker.expansions() == []
     assert broker.ids() == []
 
+    # The sweeper expands events left unexpanded for WEBHOOK_EXPAND_AFTER_SECONDS.
+    settings.WEBHOOK_EXPAND_AFTER_SECONDS = 0
     webhook_delivery_sweep_task()  # beat runs it every WEBHOOK_SWEEP_INTERVAL_SECONDS
+    assert not Event.objects.filter(team=team, expanded_at__isnull=True).exists()
+    deliveries = list(WebhookDelivery.objects.filter(team=team).order_by("pk"))
+    assert deliveries
     batches = broker.batches()
     for batch in batches:
         webhook_deliveries_send_task(batch)  # the worker's part

@@ -13,6 +13,7 @@ from sparkloop.encryption import decrypt_str
 from sparkloop.exceptions import InvalidState, ServiceError
 from sparkloop.models import Team
 from subscribers.services import subscriber_create, subscriber_update
+from tests.conftest import expand_events
 from tests.webhooks.conftest import Broker
 from webhooks.addresses import URL_NOT_HTTPS, URL_PRIVATE
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -49,18 +50,27 @@ class TestEventRecord:
 
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             event = event_record(team=team, type=NEW_REFERRAL, payload={"referrer": {}})
+        # The request writes the event alone; its expansion is published on commit.
+        assert not event.deliveries.exists()
+        assert len(callbacks) == 1
+        assert broker.expansions() == [[event.pk]]
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            assert expand_events() == 1  # the worker's part
 
         delivery = WebhookDelivery.objects.get(event=event)
         assert delivery.endpoint_id == wants.pk
         assert (delivery.status, delivery.team_id) == (WebhookDelivery.Status.PENDING, team.pk)
         assert len(callbacks) == 1
         assert broker.batches() == [[delivery.pk]]
+        assert Event.objects.get(pk=event.pk).expanded_at is not None
 
     def test_it_sends_extension_events_unless_turned_off(self, team: Team) -> None:
         on = endpoint_create(team=team, url="https://a.example.com/h")
         endpoint_create(team=team, url="https://b.example.com/h", events={SYNC: False})
 
         event = event_record(team=team, type=SYNC, payload={})
+        expand_events()
 
         assert list(event.deliveries.values_list("endpoint_id", flat=True)) == [on.pk]
 
@@ -68,6 +78,7 @@ class TestEventRecord:
         endpoint_create(team=other_team, url="https://a.example.com/h")
 
         event = event_record(team=team, type=SYNC, payload={})
+        expand_events()
 
         assert not event.deliveries.exists()
 
@@ -105,6 +116,7 @@ class TestEventRecord:
         )
 
         subscriber_update(subscriber=friend, status="confirmed")
+        expand_events()
 
         types = list(Event.objects.filter(team=team).order_by("id").values_list("type", flat=True))
         assert types == [SYNC, SYNC, NEW_REFERRAL, SYNC]
@@ -233,6 +245,7 @@ class TestDeliveryResend:
     def test_it_refuses_while_the_delivery_is_being_sent(self, team: Team) -> None:
         endpoint_create(team=team, url="https://a.example.com/h")
         event = event_record(team=team, type=SYNC, payload={})
+        expand_events()
         delivery = event.deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.SENDING)
 
@@ -241,7 +254,9 @@ class TestDeliveryResend:
 
     def test_it_refuses_when_the_endpoint_is_disabled(self, team: Team) -> None:
         endpoint = endpoint_create(team=team, url="https://a.example.com/h")
-        delivery = event_record(team=team, type=SYNC, payload={}).deliveries.get()
+        event = event_record(team=team, type=SYNC, payload={})
+        expand_events()
+        delivery = event.deliveries.get()
         endpoint_disable(endpoint_id=endpoint.pk, reason="r")
 
         with pytest.raises(InvalidState, match="is disabled"):
@@ -251,7 +266,9 @@ class TestDeliveryResend:
         self, team: Team, broker: Broker, django_capture_on_commit_callbacks: Any
     ) -> None:
         endpoint_create(team=team, url="https://a.example.com/h")
-        delivery = event_record(team=team, type=SYNC, payload={}).deliveries.get()
+        event = event_record(team=team, type=SYNC, payload={})
+        expand_events()
+        delivery = event.deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
 
         broker.purge()
@@ -275,6 +292,7 @@ class TestPartnerReferralFlags:
     def _delivered(self, team: Team, endpoint: WebhookEndpoint) -> list[str]:
         for type in self.PARTNER_EVENTS:
             event_record(team=team, type=type, payload={})
+        expand_events()
         return list(
             WebhookDelivery.objects.filter(endpoint=endpoint)
             .order_by("pk")
@@ -328,6 +346,7 @@ class TestPartnerReferralFlags:
 
         event_record(team=team, type=Event.Type.PAYOUT_CREATED, payload={})
         event_record(team=team, type=SYNC, payload={})
+        expand_events()
 
         assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2
 

@@ -172,5 +172,6 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
             "message": TEST_MESSAGE,
             "created_at": iso_z(timezone.now()),
         },
+        expanded=True,  # to this endpoint only
     )
     return deliveries_create(event=event, endpoints=[endpoint])[0]

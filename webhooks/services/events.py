@@ -1,15 +1,15 @@
-"""The transactional outbox: events written in the same transaction as their cause."""
+"""The transactional outbox: events written in the same transaction as their cause (their
+deliveries are made by the worker: webhooks.services.expand)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from sparkloop.models import Team
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint, new_event_id
-from webhooks.services.publish import deliveries_publish_on_commit
+from webhooks.services.publish import deliveries_publish_on_commit, events_expand_on_commit
 
 # Keys of the envelope: a payload's own keys by these names are dropped (`event`, which
 # consumers read before `type`, must never be there).
@@ -48,39 +48,33 @@ def deliveries_create(*, event: Event, endpoints: list[WebhookEndpoint]) -> list
     return deliveries
 
 
-def event_create(*, team_id: int, type: str, payload: dict[str, Any]) -> Event:
-    """The outbox row alone (no deliveries): its payload carries its own id."""
+def event_create(
+    *, team_id: int, type: str, payload: dict[str, Any], expanded: bool = False
+) -> Event:
+    """The outbox row alone: its payload carries its own id. `expanded`: its deliveries
+    are made by the caller (no expansion task; the sweeper leaves it alone)."""
     public_id = new_event_id()
     return Event.objects.create(
         team_id=team_id,
         public_id=public_id,
         type=type,
         payload=event_payload(public_id=public_id, type=type, payload=payload),
+        expanded_at=timezone.now() if expanded else None,
     )
 
 
 def event_record(*, team: Team, type: str, payload: dict[str, Any]) -> Event:
-    """Write an outbox event in the caller's transaction, and a delivery per subscribed endpoint.
+    """Write an outbox event in the caller's transaction; its deliveries are made by the
+    worker once the transaction commits.
 
     The payload is stored exactly as it will be sent (`event_payload`: `type` and `id`
-    first, never a top-level `event` key). Each enabled endpoint of the team subscribed to
-    `type` (`WebhookEndpoint.subscribes_to`) whose scope covers the event (`covers`: an
-    endpoint of one campaign gets no other campaign's events) gets a delivery row; its send
-    task is published only when the caller's transaction commits, so a rolled-back change
-    never reaches a receiver.
+    first, never a top-level `event` key). When the caller's transaction commits, an
+    expansion task is published (one for all the events of the transaction); the worker
+    gives each enabled endpoint of the team subscribed to `type` whose scope covers the
+    event a delivery row and publishes its send (`webhooks.services.expand`). A rolled-back
+    change never reaches a receiver, and the request runs the same statements whatever the
+    team's endpoints.
     """
-    if not transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return event_record(team=team, type=type, payload=payload)
-    # Inside the caller's transaction no savepoint is needed: a failure here propagates
-    # and rolls back the caller's change with the event.
     event = event_create(team_id=team.pk, type=type, payload=payload)
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(team=team, is_enabled=True).only(
-            "id", "events", "campaign_uuid"
-        )
-        if endpoint.subscribes_to(type) and endpoint.covers(payload)
-    ]
-    deliveries_create(event=event, endpoints=endpoints)
+    events_expand_on_commit([event.pk])
     return event

@@ -1,9 +1,9 @@
-"""The outbox for many events at once: a batch of writes records its events in a bounded
-number of statements (one INSERT of events, one of deliveries), not a few per event.
+"""The outbox for many events at once: a batch of writes records its events in one INSERT,
+not a few statements per event.
 
-The same rows as `event_record` writes one by one (the payload shaped by `event_payload`,
-a delivery per enabled endpoint subscribed to the type and covering the payload, published
-when the caller's transaction commits).
+The same rows as `event_record` writes one by one (the payload shaped by `event_payload`);
+their deliveries are made by the worker once the caller's transaction commits (one
+expansion task for the transaction's events, `webhooks.services.expand`).
 """
 
 from __future__ import annotations
@@ -11,19 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.utils import timezone
-
 from sparkloop.models import Team
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint, new_event_id
+from webhooks.models import Event, new_event_id
 from webhooks.services.events import event_payload
-from webhooks.services.publish import deliveries_publish_on_commit
+from webhooks.services.publish import events_expand_on_commit
 
 
 def events_record_many(*, team: Team, type: str, payloads: Sequence[dict[str, Any]]) -> list[Event]:
-    """Write one outbox event per payload, in the caller's transaction, in three statements.
+    """Write one outbox event per payload, in the caller's transaction, in one statement.
 
     Each enabled endpoint of the team subscribed to `type` and covering a payload gets a
-    delivery for it; their send tasks are published once the transaction commits.
+    delivery for it when the worker expands them, after the transaction commits.
     """
     if not payloads:
         return []
@@ -39,27 +37,5 @@ def events_record_many(*, team: Team, type: str, payloads: Sequence[dict[str, An
             )
         )
     events = Event.objects.bulk_create(events)
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(team=team, is_enabled=True).only(
-            "id", "events", "campaign_uuid"
-        )
-        if endpoint.subscribes_to(type)
-    ]
-    if not endpoints:
-        return events
-    now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            team_id=team.pk,
-            event=event,
-            endpoint=endpoint,
-            next_attempt_at=now,
-            enqueued_at=now,
-        )
-        for event in events
-        for endpoint in endpoints
-        if endpoint.covers(event.payload)
-    )
-    deliveries_publish_on_commit(d.pk for d in deliveries)
+    events_expand_on_commit(event.pk for event in events)
     return events

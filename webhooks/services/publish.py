@@ -1,4 +1,5 @@
-"""Publishing send tasks to the broker once the rows that need them are committed.
+"""Publishing tasks to the broker once the rows that need them are committed: the sends of
+deliveries, and the expansion of new events into deliveries (`events_expand_on_commit`).
 
 A publish that fails (the broker is down) is not the caller's problem: the rows are
 committed, their `enqueued_at` is cleared, and the next sweep (every few seconds, once the
@@ -6,7 +7,7 @@ broker is back) publishes them. After a failure this process does not try the br
 for PUBLISH_PAUSE, so that an outage does not add the broker's connection timeout to every
 write that records an event.
 
-Tasks are published by name (`SEND_TASK`), so that this module does not import
+Tasks are published by name (`SEND_TASK`, `EXPAND_TASK`), so that this module does not import
 `webhooks.tasks`, which imports the services.
 """
 
@@ -26,6 +27,7 @@ from webhooks.models import WebhookDelivery
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "webhooks.tasks.webhook_deliveries_send_task"
+EXPAND_TASK = "webhooks.tasks.webhook_event_expand"
 PUBLISH_PAUSE = 10.0  # seconds without publishing after a failure (the sweeper catches up)
 
 _paused_until = 0.0
@@ -95,3 +97,55 @@ def deliveries_publish_on_commit(delivery_ids: Iterable[int]) -> None:
         deliveries_publish(ids)
 
     transaction.on_commit(publish, robust=True)
+
+
+def events_expand_publish(event_ids: list[int]) -> bool:
+    """Publish one expansion task for these events now (the worker turns them into
+    deliveries). Returns False when the broker refused or publishing is paused; never
+    raises for a broker error: the events stay unexpanded and the sweeper expands them
+    after WEBHOOK_EXPAND_AFTER_SECONDS."""
+    if not event_ids or _paused():
+        return False
+    try:
+        current_app.send_task(EXPAND_TASK, args=[event_ids], queue=settings.WEBHOOK_EXPAND_QUEUE)
+    except Exception:  # kombu's OperationalError, a timeout, a refused connection...
+        logger.warning(
+            "webhooks: the broker refused an expansion task; %d events left to the sweeper",
+            len(event_ids),
+            exc_info=True,
+        )
+        _pause()
+        return False
+    return True
+
+
+class _ExpandOnCommit:
+    """The on-commit callback of a transaction's events: one task for all of them."""
+
+    def __init__(self) -> None:
+        self.event_ids: list[int] = []
+        # Django's robust on_commit logs the callback's __qualname__.
+        self.__qualname__ = "events_expand_publish"
+
+    def __call__(self) -> None:
+        events_expand_publish(self.event_ids)
+
+
+def events_expand_on_commit(event_ids: Iterable[int]) -> None:
+    """Publish the expansion of these events when the current transaction commits (never if
+    it rolls back), in one message with the transaction's other events.
+
+    The callback already registered in this transaction is reused. An id appended to it
+    from a savepoint that later rolls back names no row when the task runs (ignored); a
+    callback dropped with a rolled-back savepoint only held ids of that savepoint, since
+    it is still open when they are appended.
+    """
+    conn = transaction.get_connection()
+    if conn.in_atomic_block:
+        for _, func, _ in reversed(conn.run_on_commit):
+            if isinstance(func, _ExpandOnCommit):
+                func.event_ids.extend(event_ids)
+                return
+    callback = _ExpandOnCommit()
+    callback.event_ids.extend(event_ids)
+    transaction.on_commit(callback, robust=True)

@@ -1,4 +1,5 @@
-"""The sweeper (beat, every few seconds): lost claims come back, due deliveries are published."""
+"""The sweeper (beat, every few seconds): events left unexpanded are expanded, lost claims
+come back, due deliveries are published."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from webhooks.models import DeliveryAttempt, WebhookDelivery
 from webhooks.services.claims import relaxed_commit
+from webhooks.services.expand import events_expand
 from webhooks.services.publish import deliveries_publish_on_commit
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,12 @@ def _stuck_recover(now: datetime, batch_size: int) -> int:
 
 
 def delivery_sweep(*, batch_size: int = 2000, publish_limit: int | None = None) -> dict[str, int]:
-    """Recover deliveries stuck in SENDING and publish due ones that have no message.
+    """Expand events left unexpanded, recover deliveries stuck in SENDING and publish due
+    ones that have no message.
+
+    Unexpanded: events recorded more than WEBHOOK_EXPAND_AFTER_SECONDS ago whose expansion
+    task never ran (the broker refused it, or it was lost); up to `batch_size` of them,
+    their deliveries published as the worker's task would.
 
     Due: PENDING rows whose next_attempt_at has come and that have no recent message: a
     retry, a publish the broker refused (enqueued_at cleared: published by the next sweep
@@ -66,6 +73,8 @@ def delivery_sweep(*, batch_size: int = 2000, publish_limit: int | None = None) 
     republishing rows whose message is merely waiting in it. Returns counts.
     """
     now = timezone.now()
+    expand_before = now - timedelta(seconds=int(settings.WEBHOOK_EXPAND_AFTER_SECONDS))
+    expanded = events_expand(created_before=expand_before, limit=batch_size)
     recovered = _stuck_recover(now, batch_size)
     if publish_limit is None:
         publish_limit = batch_size
@@ -84,6 +93,11 @@ def delivery_sweep(*, batch_size: int = 2000, publish_limit: int | None = None) 
         if due:
             WebhookDelivery.objects.filter(pk__in=due).update(enqueued_at=now)
             deliveries_publish_on_commit(due)
-    if recovered or due:
-        logger.info("webhook sweep: %d recovered, %d published", recovered, len(due))
-    return {"recovered": recovered, "published": len(due)}
+    if expanded or recovered or due:
+        logger.info(
+            "webhook sweep: %d events expanded, %d recovered, %d published",
+            expanded,
+            recovered,
+            len(due),
+        )
+    return {"expanded": expanded, "recovered": recovered, "published": len(due)}
