@@ -48,6 +48,7 @@ from sparkloop.oauth.services import application_create, connection_record
 from sparkloop.services import api_key_create, team_create
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_event_create, subscriber_update
+from tests.conftest import expand_events
 from tests.partners.factories import PartnerCampaignFactory, PublicationFactory
 from webhooks.models import Event
 from webhooks.services import endpoint_create, event_record
@@ -142,6 +143,7 @@ def world(team: Team, settings: SettingsWrapper) -> None:
     subscriber_event_create(subscriber=friend, value=Decimal("5"))
     blocklist_entry_create(team=team, kind="domain", pattern="spam.test")
     event_record(team=team, type=Event.Type.WEBHOOK_TEST, payload={})
+    expand_events()
     # A payout (partners' earnings): a bare row, as the monthly job makes it.
     Payout.objects.create(
         partner_profile=team.partner_profile,

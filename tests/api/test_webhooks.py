@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sparkloop.models import Team
+from tests.conftest import expand_events
 from tests.oauth.helpers import bearer, fast_hashers, issue_token
 from tests.webhooks.conftest import FakeDNS, broker, dns
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -302,6 +303,7 @@ class TestDeliveries:
     ) -> None:
         first = event_record(team=team, type=NEW_REFERRAL, payload={})
         second = event_record(team=team, type=NEW_REFERRAL, payload={})
+        expand_events()
 
         response = api_client.get(f"/v2/webhooks/{webhook.public_id}/deliveries?per_page=1")
 
@@ -315,7 +317,9 @@ class TestDeliveries:
     def test_it_shows_a_delivery_with_its_attempts(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type=NEW_REFERRAL, payload={"a": 1}).deliveries.get()
+        event = event_record(team=team, type=NEW_REFERRAL, payload={"a": 1})
+        expand_events()
+        delivery = event.deliveries.get()
 
         response = api_client.get(
             f"/v2/webhooks/{webhook.public_id}/deliveries/{delivery.public_id}"
@@ -329,7 +333,9 @@ class TestDeliveries:
     def test_it_resends_a_delivery(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
+        event = event_record(team=team, type=NEW_REFERRAL, payload={})
+        expand_events()
+        delivery = event.deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
 
         response = api_client.post(
@@ -342,7 +348,9 @@ class TestDeliveries:
     def test_it_refuses_to_resend_while_sending(
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
+        event = event_record(team=team, type=NEW_REFERRAL, payload={})
+        expand_events()
+        delivery = event.deliveries.get()
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.SENDING)
 
         response = api_client.post(
@@ -365,7 +373,9 @@ class TestDeliveries:
     def test_it_returns_404_for_other_teams_delivery(
         self, other_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
-        delivery = event_record(team=team, type=NEW_REFERRAL, payload={}).deliveries.get()
+        event = event_record(team=team, type=NEW_REFERRAL, payload={})
+        expand_events()
+        delivery = event.deliveries.get()
         base = f"/v2/webhooks/{webhook.public_id}/deliveries/{delivery.public_id}"
 
         for response in (other_client.get(base), other_client.post(base + "/resend")):
@@ -378,6 +388,7 @@ class TestDeliveryPayload:
         self, api_client: APIClient, team: Team, webhook: WebhookEndpoint
     ) -> None:
         event = event_record(team=team, type=NEW_REFERRAL, payload={"a": 1})
+        expand_events()
         delivery = event.deliveries.get()
 
         response = api_client.get(
@@ -437,6 +448,7 @@ class TestWebhookToken:
         old = team.webhook_token
         new = api_client.post("/v2/webhooks/token/rotate").json()["webhook_token"]["token"]
         delivery = event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={})
+        expand_events()
 
         webhook_delivery_send_task(delivery.deliveries.get().pk)
 

@@ -15,6 +15,7 @@ from sparkloop.models import Team, TeamCounter
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
 from tests.clients import KeyedClient
+from tests.conftest import expand_events
 from webhooks.models import Event, WebhookDelivery
 from webhooks.services import endpoint_create
 
@@ -217,6 +218,7 @@ def test_a_batch_of_a_thousand_creates_takes_a_bounded_number_of_statements(
     limit = 30 if connection.vendor == "postgresql" else 100
     assert len(queries) <= limit, [q["sql"][:80] for q in queries]
     assert Event.objects.filter(team=team, type="sync_subscriber").count() == 1000
+    expand_events()
     assert WebhookDelivery.objects.filter(team=team).count() == 1000
 
 

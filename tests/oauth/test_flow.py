@@ -11,6 +11,7 @@ from django.test import Client
 from sparkloop.models import Team
 from sparkloop.oauth.models import AccessToken, Application, Connection, Grant
 from subscribers.services import subscriber_create
+from tests.conftest import expand_events
 from tests.oauth.helpers import (
     PASSWORD,
     REDIRECT_URI,
@@ -114,6 +115,7 @@ class TestAuthorizationCodeFlow:
         with django_capture_on_commit_callbacks() as callbacks:
             consent(browser, app, scope=SCOPES)
 
+        expand_events()
         delivery = WebhookDelivery.objects.get()
         assert delivery.endpoint == endpoint
         assert delivery.event.type == "app.connected"

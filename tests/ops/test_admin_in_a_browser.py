@@ -17,6 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from sparkloop.models import Team
 from subscribers.services import subscriber_create
+from tests.conftest import expand_events
 from webhooks.services import endpoint_create
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -70,6 +71,7 @@ def test_a_list_fits_1400_px(
             team=team,
             email=f"someone.with.a.long.address.{number}@newsletter-readers.example.org",
         )
+    expand_events()
 
     page.goto(f"{live_server.url}{path}")
     page.wait_for_selector("#result_list")

@@ -19,6 +19,7 @@ from sparkloop.models import Team
 from sparkloop.services import team_create
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_event_create
+from tests.conftest import expand_events
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create, event_record
 
@@ -55,8 +56,10 @@ def test_the_index_shows_each_teams_numbers(
     refer(team, ann, 2)
     endpoint_create(team=team, url="https://hooks.example.com/a", events={})
     failing = endpoint_create(team=team, url="https://hooks.example.com/b", events={})
+    expand_events()
     WebhookDelivery.objects.all().delete()  # what the sign-ups above made
     event_record(team=team, type=Event.Type.WEBHOOK_TEST, payload={})
+    expand_events()
     WebhookDelivery.objects.filter(endpoint=failing).delete()
     WebhookEndpoint.objects.filter(pk=failing.pk).update(is_enabled=False)
 
@@ -138,6 +141,7 @@ def test_the_review_queue_says_what_it_holds(staff: Client) -> None:
 def test_lists_show_few_columns(staff: Client, team: Team) -> None:
     endpoint_create(team=team, url="https://hooks.example.com/a", events={})
     subscriber_create(team=team, email="ann@example.com")  # and its sync_subscriber delivery
+    expand_events()
     pages: dict[str, Any] = {
         "/admin/subscribers/subscriber/": 6,
         "/admin/webhooks/webhookdelivery/": 7,

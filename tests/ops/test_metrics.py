@@ -10,6 +10,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from referrals.tasks import referral_holding_sweep_task
 from tests.clients import KeyedClient
+from tests.conftest import expand_events
 from webhooks.models import Event, WebhookDelivery
 from webhooks.services import endpoint_create, event_record
 
@@ -127,6 +128,7 @@ def test_it_reads_the_webhook_backlog_when_scraped(
     before = sample(scrape(), "sparkloop_webhook_backlog", status="pending")
 
     event_record(team=team, type=Event.Type.SYNC_SUBSCRIBER, payload={"subscriber": {}})
+    expand_events()
 
     assert WebhookDelivery.objects.filter(status="pending").count() >= 1
     assert sample(scrape(), "sparkloop_webhook_backlog", status="pending") == before + 1

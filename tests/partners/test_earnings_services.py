@@ -25,6 +25,7 @@ from referrals.partners.models import (
 )
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_delete, subscriber_reject, subscriber_update
+from tests.conftest import expand_events
 from tests.partners.factories import PartnerCampaignFactory
 from webhooks.models import Event, WebhookDelivery
 from webhooks.services import endpoint_create
@@ -158,6 +159,7 @@ class TestCreate:
         assert payload["partner"]["id"] == campaign.partner_profile.public_id
         assert (payload["cpa"], payload["payable"]) == (2.5, True)
         # The endpoint without the `new_partner_referral` flag gets none of the three.
+        expand_events()
         delivered = WebhookDelivery.objects.filter(event__type="new_partner_pending_referral")
         assert {d.endpoint.url for d in delivered} == {"http://127.0.0.1:9/x"}
         assert delivered.count() == 2

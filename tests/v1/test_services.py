@@ -13,6 +13,7 @@ from referrals.services import campaign_subscriber_create
 from sparkloop.exceptions import Conflict
 from sparkloop.models import Team
 from subscribers.models import Subscriber
+from tests.conftest import expand_events
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.services import endpoint_create, endpoints_delete_for_campaign, event_record
 
@@ -90,11 +91,13 @@ class TestCampaignScopedEndpoints:
         event = event_record(
             team=team, type=Event.Type.NEW_REFERRAL, payload={"campaign_id": "MF2222222222"}
         )
+        expand_events()
 
         assert [d.endpoint for d in WebhookDelivery.objects.filter(event=event)] == [team_wide]
         event = event_record(
             team=team, type=Event.Type.NEW_REFERRAL, payload={"campaign_id": "MF1111111111"}
         )
+        expand_events()
         assert {d.endpoint for d in WebhookDelivery.objects.filter(event=event)} == {
             mine,
             team_wide,

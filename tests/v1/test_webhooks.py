@@ -15,6 +15,7 @@ from referrals.services import campaign_delete
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create, subscriber_update
+from tests.conftest import expand_events
 from tests.v1.conftest import error, ok
 from tests.webhooks.conftest import broker, dns
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -238,6 +239,7 @@ class TestDeliveries:
 
     @staticmethod
     def deliver_all() -> None:
+        expand_events()
         webhook_deliveries_send_task(list(WebhookDelivery.objects.values_list("pk", flat=True)))
 
     @staticmethod
