@@ -90,6 +90,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--referred", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--batch-path",
+        action="store_true",
+        help="also import with IMPORT_SET_BASED off (every row through the batch write "
+        "path: the import before the set-based path), side by side",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://...")
@@ -97,16 +103,25 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(path, args.count, args.referred, args.seed)
     copy_seconds = copy_bare(path)
-    import_seconds, job = run_import(path)
-    assert job.status == "completed", (job.status, job.error)
-    assert job.created == args.count, (job.created, job.failed, job.skipped)
-    copy_rate, import_rate = args.count / copy_seconds, args.count / import_seconds
+    copy_rate = args.count / copy_seconds
     print(
         f"{args.count:,} rows ({args.referred:.0%} referred, chunks of "
         f"{settings.IMPORT_CHUNK_ROWS}): COPY into a bare table {copy_seconds:.1f} s "
-        f"({copy_rate:,.0f} rows/s); import task {import_seconds:.1f} s "
-        f"({import_rate:,.0f} rows/s); ratio {import_rate / copy_rate:.3f} ({uptime()})"
+        f"({copy_rate:,.0f} rows/s) ({uptime()})",
+        flush=True,
     )
+    for set_based in (True, False) if args.batch_path else (True,):
+        settings.IMPORT_SET_BASED = set_based
+        import_seconds, job = run_import(path)
+        assert job.status == "completed", (job.status, job.error)
+        assert job.created == args.count, (job.created, job.failed, job.skipped)
+        import_rate = args.count / import_seconds
+        name = "set-based" if set_based else "batch path"
+        print(
+            f"  import task ({name}) {import_seconds:.1f} s ({import_rate:,.0f} rows/s); "
+            f"ratio {import_rate / copy_rate:.3f} ({uptime()})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -445,6 +445,9 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-expire"] = {
 # sweep then resumes it from its checkpoint).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=1024**3)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=1000)
+# PostgreSQL: write the plain new rows of each chunk set-based (COPY, then SQL); false: all
+# rows through the batch write path, as on SQLite.
+IMPORT_SET_BASED = env.bool("IMPORT_SET_BASED", default=True)
 IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=40)
 IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 CELERY_BEAT_SCHEDULE["imports-sweep"] = {

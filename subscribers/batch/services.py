@@ -205,15 +205,28 @@ def subscribers_create_many(
     written = _insert(planned, items, results) if planned else []
     for index, subscriber, _ in written:
         results[index] = ItemResult(index=index, status=201, subscriber=subscriber)
-    if written:
-        counter_add(team_id=team.pk, name=COUNTER_SUBSCRIBERS, delta=len(written))
-        subscribers_created.send(
-            sender=Subscriber,
-            team=team,
-            created=[(subscriber, referrer) for _, subscriber, referrer in written],
-            send_webhooks=send_webhooks,
-        )
+    subscribers_created_announce(
+        team=team,
+        created=[(subscriber, referrer) for _, subscriber, referrer in written],
+        send_webhooks=send_webhooks,
+    )
     return [result for result in results if result is not None]
+
+
+def subscribers_created_announce(
+    *,
+    team: Team,
+    created: Sequence[tuple[Subscriber, Subscriber | None]],
+    send_webhooks: bool = True,
+) -> None:
+    """After new subscribers are written (in the caller's transaction): the team's counter
+    moved once and `subscribers_created` sent once. Also for an import's set-based rows."""
+    if not created:
+        return
+    counter_add(team_id=team.pk, name=COUNTER_SUBSCRIBERS, delta=len(created))
+    subscribers_created.send(
+        sender=Subscriber, team=team, created=created, send_webhooks=send_webhooks
+    )
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from typing import IO, Any, cast
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -35,9 +35,10 @@ from subscribers.batch.serializers import (
     SubscriberBatchCreateItemSerializer,
     items_validate,
 )
-from subscribers.batch.services import subscribers_create_many
+from subscribers.batch.services import REF_CODE_TAKEN, subscribers_create_many
 from subscribers.selectors import subscriber_lookup
 from subscribers.services import EMAIL_TAKEN, subscriber_update
+from subscribers.transfer.imports_pg import import_chunk_fast
 from subscribers.transfer.models import SubscriberImport, SubscriberImportFailure
 
 FILE_BLANK = "File can't be blank"
@@ -193,33 +194,35 @@ def _chunk_write(
     subscriber_import: SubscriberImport, token: str, rows: list[tuple[int, dict[str, str]]]
 ) -> bool:
     """Write one chunk and move the checkpoint past it, in one transaction; False if the
-    claim was lost (another run took over: nothing of this chunk is kept)."""
+    claim was lost (another run took over: nothing of this chunk is kept).
+
+    On PostgreSQL the chunk's plain new rows go in set-based (`imports_pg`); the others,
+    and every row elsewhere, through the batch write path, in file order."""
     counts = {"created": 0, "updated": 0, "skipped": 0}
     failures: list[SubscriberImportFailure] = []
+
+    def tally(row: tuple[int, dict[str, str]], outcome: str | None) -> None:
+        if outcome in counts:
+            counts[str(outcome)] += 1
+        else:
+            failures.append(_failure(subscriber_import, row, str(outcome)))
+
     with transaction.atomic():
-        parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
-        valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
-        for i, p in enumerate(parsed):
-            if isinstance(p, ItemError):
-                failures.append(_failure(subscriber_import, rows[i], str(p)))
-        results = subscribers_create_many(
-            team=subscriber_import.team,
-            items=[p for _, p in valid],
-            origin=ORIGIN_IMPORT,
-            send_webhooks=subscriber_import.send_webhooks,
-        )
-        for result in results:
-            position = valid[result.index][0]
-            if result.status == 201:
-                counts["created"] += 1
-                continue
-            outcome = result.error
-            if result.error == EMAIL_TAKEN:
-                outcome = _conflict(subscriber_import, rows[position][1])
-            if outcome in counts:
-                counts[str(outcome)] += 1
-            else:
-                failures.append(_failure(subscriber_import, rows[position], str(outcome)))
+        rest = rows
+        if connection.vendor == "postgresql" and settings.IMPORT_SET_BASED:
+            fast = import_chunk_fast(
+                team=subscriber_import.team,
+                rows=rows,
+                origin=ORIGIN_IMPORT,
+                send_webhooks=subscriber_import.send_webhooks,
+            )
+            counts["created"] += fast.created
+            for pos in fast.taken:
+                tally(rows[pos], _conflict(subscriber_import, rows[pos][1]))
+            for pos in fast.code_taken:
+                tally(rows[pos], REF_CODE_TAKEN)
+            rest = [rows[pos] for pos in fast.rest]
+        _rows_write(subscriber_import, rest, counts, tally)
         SubscriberImportFailure.objects.bulk_create(failures)
         moved = SubscriberImport.objects.filter(pk=subscriber_import.pk, run_token=token).update(
             processed_rows=F("processed_rows") + len(rows),
@@ -233,6 +236,37 @@ def _chunk_write(
         if not moved:
             transaction.set_rollback(True)
     return bool(moved)
+
+
+def _rows_write(
+    subscriber_import: SubscriberImport,
+    rows: list[tuple[int, dict[str, str]]],
+    counts: dict[str, int],
+    tally: Callable[[tuple[int, dict[str, str]], str | None], None],
+) -> None:
+    """Rows through the API's validation and the batch write path, in order."""
+    if not rows:
+        return
+    parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
+    valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
+    for i, p in enumerate(parsed):
+        if isinstance(p, ItemError):
+            tally(rows[i], str(p))
+    results = subscribers_create_many(
+        team=subscriber_import.team,
+        items=[p for _, p in valid],
+        origin=ORIGIN_IMPORT,
+        send_webhooks=subscriber_import.send_webhooks,
+    )
+    for result in results:
+        position = valid[result.index][0]
+        if result.status == 201:
+            counts["created"] += 1
+            continue
+        outcome = result.error
+        if result.error == EMAIL_TAKEN:
+            outcome = _conflict(subscriber_import, rows[position][1])
+        tally(rows[position], outcome)
 
 
 def _failure(
