@@ -13,7 +13,6 @@ referral to the next run).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,26 +21,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from referrals.partners.catalog.selectors import program_accepts_location
-from referrals.partners.earnings.payloads import (
-    partner_referral_event_record,
-    partner_referral_events_record_many,
-)
+from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
     payout_mark_failed,
     payout_mark_paid,
     payouts_create,
 )
 from referrals.partners.earnings.selectors import month_of
+from referrals.partners.earnings.settlement import budget_move, reject_for_subscriber, settle_batch
 from referrals.partners.models import (
     CampaignBudgetMonth,
-    EarningsEntry,
     PartnerCampaign,
     PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
 )
 from referrals.screening import campaign_signals, referral_signals
-from referrals.services import campaign_default, referral_statuses_set
+from referrals.services import campaign_default
 from sparkloop.exceptions import Conflict
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
@@ -263,141 +259,25 @@ def _budget_release(referral: PartnerReferral) -> None:
     """Give a (never to be paid) referral's reservation back."""
     if not referral.payable or referral.budget_month is None:
         return
-    _budget_move([referral], confirmed=False)
+    budget_move([referral], confirmed=False)
     referral.payable, referral.budget_month = False, None
-
-
-def _budget_move(referrals: list[PartnerReferral], *, confirmed: bool) -> None:
-    """Settled referrals' reservations: to use (confirmed) or released (rejected); one
-    UPDATE per program and month, then one per campaign and month, in id order."""
-    programs: Counter[tuple[int, date]] = Counter()
-    campaigns: Counter[tuple[int, date]] = Counter()
-    for r in referrals:
-        if r.payable and r.budget_month is not None and r.program_id is not None:
-            programs[(r.program_id, r.budget_month)] += r.cpa_cents
-            campaigns[(r.campaign_id, r.budget_month)] += r.cpa_cents
-    to_use = 1 if confirmed else 0
-    for (program_id, month), cents in sorted(programs.items()):
-        ProgramBudgetMonth.objects.filter(program_id=program_id, month=month).update(
-            reserved_cents=F("reserved_cents") - cents,
-            used_cents=F("used_cents") + cents * to_use,
-        )
-    for (campaign_id, month), cents in sorted(campaigns.items()):
-        CampaignBudgetMonth.objects.filter(campaign_id=campaign_id, month=month).update(
-            reserved_cents=F("reserved_cents") - cents,
-            used_cents=F("used_cents") + cents * to_use,
-        )
-
-
-def _settled(referrals: list[PartnerReferral], *, now: datetime) -> None:
-    """What follows a batch of claimed (now settled) referrals: budgets, the ledger, the
-    campaigns' counters, the subscribers' referral_status and the events."""
-    confirmed = [r for r in referrals if r.status == Status.CONFIRMED]
-    rejected = [r for r in referrals if r.status == Status.REJECTED]
-    _budget_move(confirmed, confirmed=True)
-    _budget_move(rejected, confirmed=False)
-    EarningsEntry.objects.bulk_create(
-        EarningsEntry(
-            partner_profile_id=r.partner_profile_id,
-            kind=EarningsEntry.Kind.EARNED,
-            amount_cents=r.cpa_cents,
-            referral=r,
-        )
-        for r in confirmed
-        if r.payable
-    )
-    moves: dict[int, Counter[str]] = defaultdict(Counter)
-    for r in referrals:
-        moves[r.campaign_id]["pending"] -= 1
-        moves[r.campaign_id][r.status] += 1
-        if r.status == Status.CONFIRMED and r.payable:
-            moves[r.campaign_id]["earnings"] += r.cpa_cents
-    for campaign_id, move in sorted(moves.items()):
-        _counters_add(
-            campaign_id,
-            pending=move["pending"],
-            confirmed=move[Status.CONFIRMED],
-            rejected=move[Status.REJECTED],
-            earnings=move["earnings"],
-        )
-    # Through the owner of referral_status (one UPDATE for the whole batch).
-    for status, group in ((_VERIFIED, confirmed), (_REJECTED, rejected)):
-        subscribers = [r.subscriber for r in group if r.subscriber is not None]
-        referral_statuses_set(subscribers=subscribers, status=status)
-    partner_referral_events_record_many(referrals)
-
-
-_SETTLE_RELATED = (
-    "campaign__publication",
-    "campaign__partner_profile",
-    "campaign__recommending_publication",
-    "subscriber",
-)
-
-
-def _settle_batch(*, now: datetime, batch_size: int) -> int:
-    """Claim and settle one batch, in one transaction; 0 when nothing is due."""
-    with transaction.atomic():
-        due = PartnerReferral.objects.filter(status=Status.PENDING, pending_until__lte=now)
-        # With a subscriber: both rows locked, or the referral is skipped (the subscriber is
-        # being rejected, unsubscribed or deleted right now; the next run takes it). The
-        # inner join (a filter on the subscriber's status) is what lets FOR UPDATE lock it.
-        referrals = list(
-            due.filter(subscriber__status__in=Subscriber.Status.values)
-            .select_related(*_SETTLE_RELATED)
-            .select_for_update(skip_locked=True, of=("self", "subscriber"))
-            .order_by("pending_until")[:batch_size]
-        )
-        if len(referrals) < batch_size:
-            # A subscriber erased without its signal (a raw delete): nothing to lock but it.
-            referrals += list(
-                due.filter(subscriber__isnull=True)
-                .select_related(*_SETTLE_RELATED)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("pending_until")[: batch_size - len(referrals)]
-            )
-        if not referrals:
-            return 0
-        for r in referrals:
-            if r.subscriber is None:
-                r.status, r.rejection_reason = Status.REJECTED, Reason.DELETED
-            elif r.subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-                r.status, r.rejection_reason = Status.REJECTED, Reason.UNSUBSCRIBED
-            else:
-                r.status = Status.CONFIRMED
-            r.settled_at = now
-        # The claim: conditional on `pending` (the row lock is what holds on PostgreSQL;
-        # the condition holds it on SQLite, where writers are serialised).
-        for status, reason in (
-            (Status.CONFIRMED, None),
-            (Status.REJECTED, Reason.UNSUBSCRIBED),
-            (Status.REJECTED, Reason.DELETED),
-        ):
-            ids = [r.pk for r in referrals if r.status == status and r.rejection_reason == reason]
-            if ids:
-                claimed = PartnerReferral.objects.filter(pk__in=ids, status=Status.PENDING).update(
-                    status=status, rejection_reason=reason, settled_at=now
-                )
-                assert claimed == len(ids), "a locked pending referral changed under its lock"  # noqa: S101
-        _settled(referrals, now=now)
-        return len(referrals)
 
 
 def partner_referrals_settle(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Settle pending referrals whose `pending_until` is past, in batches (one transaction
-    each, not one per referral); returns how many were settled.
+    and a fixed number of statements each, see settlement.py); returns how many were settled.
 
     Still subscribed -> `confirmed`, payable ones add an `earned` ledger line (the partner
     earns the CPA), reservation moves to use, the subscriber's `referral_status` becomes
     `verified`, `new_partner_referral`; unsubscribed or deleted -> `rejected`
     (`unsubscribed` / `deleted`), reservation released, `partner_referral_rejected`. Each
-    referral settles exactly once, whatever runs at the same time (claimed under FOR UPDATE
-    SKIP LOCKED by a conditional UPDATE ... WHERE status = 'pending'). The hourly beat task
-    calls this."""
+    referral settles exactly once, whatever runs at the same time (claimed by a conditional
+    UPDATE ... WHERE status = 'pending' of rows locked FOR UPDATE SKIP LOCKED). The hourly
+    beat task calls this."""
     now = now or timezone.now()
     total = 0
     while True:
-        settled = _settle_batch(now=now, batch_size=batch_size)
+        settled = settle_batch(now=now, batch_size=batch_size)
         total += settled
         if settled < batch_size:
             return total
@@ -410,32 +290,4 @@ def partner_referral_reject_for_subscriber(*, subscriber: Subscriber, reason: st
     `unsubscribed`, `deleted`); returns how many. Runs inside the subscriber service's
     transaction (called from earnings/receivers.py, the subscriber locked), exactly once
     against settlement (the referral rows are locked, then claimed while `pending`)."""
-    referrals = list(
-        PartnerReferral.objects.filter(subscriber=subscriber, status=Status.PENDING)
-        .select_related(*_SETTLE_RELATED)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
-    if not referrals:
-        return 0
-    now = timezone.now()
-    claimed = PartnerReferral.objects.filter(
-        pk__in=[r.pk for r in referrals], status=Status.PENDING
-    ).update(status=Status.REJECTED, rejection_reason=reason, settled_at=now)
-    for r in referrals:
-        r.status, r.rejection_reason, r.settled_at = Status.REJECTED, reason, now
-        r.subscriber = subscriber
-    _settled_rejections(referrals, reason=reason)
-    return claimed
-
-
-def _settled_rejections(referrals: list[PartnerReferral], *, reason: str) -> None:
-    # The owner moved referral_status itself for a reject; a delete erases the subscriber.
-    _budget_move(referrals, confirmed=False)
-    moves: Counter[int] = Counter(r.campaign_id for r in referrals)
-    for campaign_id, n in sorted(moves.items()):
-        _counters_add(campaign_id, pending=-n, rejected=n)
-    if reason == Reason.UNSUBSCRIBED:
-        subscribers = [r.subscriber for r in referrals if r.subscriber is not None]
-        referral_statuses_set(subscribers=subscribers, status=_REJECTED)
-    partner_referral_events_record_many(referrals)
+    return reject_for_subscriber(subscriber=subscriber, reason=reason)
