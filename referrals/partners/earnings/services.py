@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from referrals.partners.catalog.selectors import program_accepts_location
@@ -27,7 +27,12 @@ from referrals.partners.earnings.payouts import (
     payout_mark_paid,
     payouts_create,
 )
-from referrals.partners.earnings.selectors import month_of
+from referrals.partners.earnings.selectors import (
+    campaign_loaded,
+    month_of,
+    referral_campaigns,
+    teams_subscribed,
+)
 from referrals.partners.earnings.settlement import budget_move, reject_for_subscriber, settle_batch
 from referrals.partners.models import (
     CampaignBudgetMonth,
@@ -60,38 +65,46 @@ Reason = PartnerReferral.RejectionReason
 Status = PartnerReferral.Status
 
 
-class _OverBudget(Exception):
-    """Rolls a half-made reservation back (program reserved, the partner's cap not)."""
+def _reserve(model: type[Model], owner: str, owner_id: int, *, month: date, cpa: int,
+             limit: int) -> bool:  # fmt: skip
+    """Reserve `cpa` in `model`'s row of `owner_id` and `month` while reserved + used + cpa
+    stays within `limit`, creating the row if needed: one INSERT ... ON CONFLICT DO UPDATE
+    ... WHERE (PostgreSQL and SQLite alike). The conflict locks the row and the condition
+    reads its latest version, so that budgets hold under concurrency."""
+    table = model._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({owner}, month, reserved_cents, used_cents) "
+        "SELECT %s, %s, %s, 0 WHERE %s <= %s "
+        f"ON CONFLICT ({owner}, month) DO UPDATE SET "
+        f"reserved_cents = {table}.reserved_cents + excluded.reserved_cents "
+        f"WHERE {table}.reserved_cents + {table}.used_cents + excluded.reserved_cents <= %s "
+        "RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [owner_id, month, cpa, cpa, limit, limit])
+        return cursor.fetchone() is not None
 
 
 def _budget_reserve(*, campaign: PartnerCampaign, program: PartnerProgram, month: date) -> bool:
     """Reserve the CPA in this month's program budget and the partner's monthly cap, both or
-    neither: conditional UPDATEs of the counter rows, so that budgets hold under
-    concurrency (the row lock serialises reservers; the condition reads the committed sum)."""
+    neither (program row first: the lock order). Two statements when both hold."""
     cpa = program.cpa_cents
-    ProgramBudgetMonth.objects.bulk_create(
-        [ProgramBudgetMonth(program=program, month=month)], ignore_conflicts=True
-    )
-    CampaignBudgetMonth.objects.bulk_create(
-        [CampaignBudgetMonth(campaign=campaign, month=month)], ignore_conflicts=True
-    )
-    try:
-        with transaction.atomic():
-            if not ProgramBudgetMonth.objects.filter(
-                program=program,
-                month=month,
-                reserved_cents__lte=program.total_budget_cents - cpa - F("used_cents"),
-            ).update(reserved_cents=F("reserved_cents") + cpa):
-                raise _OverBudget
-            if not CampaignBudgetMonth.objects.filter(
-                campaign=campaign,
-                month=month,
-                reserved_cents__lte=program.max_payout_cents - cpa - F("used_cents"),
-            ).update(reserved_cents=F("reserved_cents") + cpa):
-                raise _OverBudget
-    except _OverBudget:
+    if not _reserve(
+        ProgramBudgetMonth, "program_id", program.pk, month=month, cpa=cpa,
+        limit=program.total_budget_cents,
+    ):  # fmt: skip
         return False
-    return True
+    if _reserve(
+        CampaignBudgetMonth, "campaign_id", campaign.pk, month=month, cpa=cpa,
+        limit=program.max_payout_cents,
+    ):  # fmt: skip
+        return True
+    # The partner's cap is reached: give the program's reservation back (its row is locked
+    # by this transaction since the statement above).
+    ProgramBudgetMonth.objects.filter(program=program, month=month).update(
+        reserved_cents=F("reserved_cents") - cpa
+    )
+    return False
 
 
 def _screen(referral: PartnerReferral, subscriber: Subscriber) -> list[dict[str, str]]:
@@ -132,7 +145,9 @@ def _counters_add(campaign_id: int, *, pending: int = 0, confirmed: int = 0, rej
     )
 
 
-@transaction.atomic
+# Inside a caller's transaction (subscribe's pick) no savepoint: the caller's transaction is
+# the unit, and a failure here fails it (nothing catches one half-way).
+@transaction.atomic(savepoint=False)
 def partner_referral_create(
     *,
     campaign: PartnerCampaign,
@@ -145,6 +160,7 @@ def partner_referral_create(
     utm_source: str | None = None,
     utm_campaign: str | None = None,
     ip_address: str | None = None,
+    already_subscribed: bool | None = None,
 ) -> PartnerReferral:
     """Record that `campaign` (an active partner campaign) sent `email` to the recommended
     publication's team, in one transaction.
@@ -165,10 +181,13 @@ def partner_referral_create(
       `partner_referral_rejected`) to both teams' webhooks through the outbox.
 
     Never raises for the rejections above. Raises ServiceError for an invalid email.
+
+    A caller making several referrals at once passes what it has read for all of them:
+    `campaign` as `referral_campaigns` loads it, and `already_subscribed` from
+    `teams_subscribed` (a subscriber created since is caught by `subscriber_create`).
     """
-    campaign = PartnerCampaign.objects.select_related(
-        "publication__team", "program", "partner_profile", "recommending_publication", "team"
-    ).get(pk=campaign.pk)
+    if not campaign_loaded(campaign):
+        campaign = referral_campaigns(campaign_ids=[campaign.pk])[campaign.pk]
     team = campaign.publication.team
     program = campaign.program if campaign.campaign_type != PartnerCampaign.Type.FREE else None
     now = timezone.now()
@@ -189,9 +208,10 @@ def partner_referral_create(
         created_at=now,
     )
     reason: str | None = None
-    if (
-        subscriber is None
-        and Subscriber.objects.filter(team=team, email_normalized=referral.email.lower()).exists()
+    if subscriber is None and (
+        already_subscribed
+        if already_subscribed is not None
+        else bool(teams_subscribed(team_ids=[team.pk], email=referral.email))
     ):
         reason = Reason.ALREADY_SUBSCRIBED
     elif program is not None and not _accepts(program, referral):
