@@ -4,8 +4,9 @@
 
 Settlement: `--settle` due referrals (each with its recommended-team subscriber, payable,
 their budget reserved) are inserted in bulk, then settled by `partner_referrals_settle`
-(batches of 1,000: the claim, the budget rows, the ledger lines, the counters, each
-subscriber's `referral_status` through the referrals app, two events each in bulk) and timed.
+(batches of 1,000, a fixed number of statements each: the claims, the budget rows, the
+ledger lines, the counters, the subscribers' `referral_status` through the referrals app,
+two events each through the outbox's `events_record_many`) and timed.
 
 List: a program with `--list` referrals (inserted once with PostgreSQL COPY, kept between
 runs) is read through the API in-process (DRF test client, API key): page 1 and the last page
@@ -94,7 +95,7 @@ def seed_due(count: int) -> PartnerCampaign:
                     origin="partner_network",
                     cpa_cents=CPA,
                     created_at=now,
-                    ref_code=make_public_id("", 8),
+                    ref_code=f"b{i:07x}",  # unique in the team (random ones may collide)
                     # Some unsubscribed: settlement rejects them.
                     status="unsubscribed" if i % 10 == 0 else "pending",
                 )

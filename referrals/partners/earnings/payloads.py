@@ -3,12 +3,8 @@ their outbox rows, written for one referral or for a settled batch at once."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
-
-from django.db.models import Value
-from django.utils import timezone
 
 from referrals.partners.models import (
     PartnerCampaign,
@@ -17,9 +13,10 @@ from referrals.partners.models import (
     Payout,
     Publication,
 )
-from webhooks.models import Event, WebhookDelivery, WebhookEndpoint, new_event_id
-from webhooks.services import event_payload, event_record
-from webhooks.services.publish import deliveries_publish_on_commit
+from sparkloop.models import Team
+from webhooks.models import Event
+from webhooks.services import event_record
+from webhooks.services.events_batch import events_record_many
 
 # The recommended team's subscriber's `referral_status` as a referral's status shows it.
 _REFERRAL_STATUS = {
@@ -56,17 +53,12 @@ def _partner(profile: PartnerProfile) -> dict[str, Any]:
     return {"id": profile.public_id, "name": profile.name, "logo": profile.logo_url or None}
 
 
-def partner_referral_payload(referral: PartnerReferral) -> dict[str, Any]:
-    """The body of `new_partner_pending_referral`, `new_partner_referral` and
-    `partner_referral_rejected` (the envelope's `type` and `id` are added by the outbox).
-
-    `referral.campaign` must come with its `publication`, `recommending_publication` and
-    `partner_profile` (select_related), and `subscriber` when there is one."""
-    campaign: PartnerCampaign = referral.campaign
+def campaign_parts(campaign: PartnerCampaign) -> dict[str, Any]:
+    """What every referral payload of `campaign` shares (`campaign`, `partner`,
+    `publication`): built once per campaign for a settled batch. `campaign` must come with its
+    `publication`, `recommending_publication` and `partner_profile` (select_related)."""
     paid = campaign.campaign_type == PartnerCampaign.Type.PARTNER_PROGRAM
-    subscriber = referral.subscriber
     return {
-        "type": str(EVENT_OF_STATUS[PartnerReferral.Status(referral.status)]),
         "campaign": {
             "id": campaign.public_id,
             "referral_code": campaign.ref_code,
@@ -75,20 +67,62 @@ def partner_referral_payload(referral: PartnerReferral) -> dict[str, Any]:
             "publication_id": campaign.publication.public_id,
             "publication_name": campaign.publication.name,
         },
-        "subscriber": {
-            "id": subscriber.public_id if subscriber is not None else None,
-            "email": referral.email,
-            "name": referral.name,
-            "country_code": referral.country_code,
-            "referral_status": _REFERRAL_STATUS[PartnerReferral.Status(referral.status)],
-            "rejection_reason": referral.rejection_reason,
-            "created_at": int(referral.created_at.timestamp()),
-        },
         "partner": _partner(campaign.partner_profile),
         "publication": _publication(campaign.recommending_publication),
-        "cpa": referral.cpa_cents / 100,
-        "payable": referral.payable,
     }
+
+
+def referral_payload(
+    *,
+    parts: dict[str, Any],
+    status: str,
+    subscriber_public_id: str | None,
+    email: str,
+    name: str | None,
+    country_code: str | None,
+    rejection_reason: str | None,
+    created_at: datetime,
+    cpa_cents: int,
+    payable: bool,
+) -> dict[str, Any]:
+    """A referral's event body from its columns and its campaign's `campaign_parts`."""
+    return {
+        "type": str(EVENT_OF_STATUS[PartnerReferral.Status(status)]),
+        "campaign": parts["campaign"],
+        "subscriber": {
+            "id": subscriber_public_id,
+            "email": email,
+            "name": name,
+            "country_code": country_code,
+            "referral_status": _REFERRAL_STATUS[PartnerReferral.Status(status)],
+            "rejection_reason": rejection_reason,
+            "created_at": int(created_at.timestamp()),
+        },
+        "partner": parts["partner"],
+        "publication": parts["publication"],
+        "cpa": cpa_cents / 100,
+        "payable": bool(payable),
+    }
+
+
+def partner_referral_payload(referral: PartnerReferral) -> dict[str, Any]:
+    """The body of `new_partner_pending_referral`, `new_partner_referral` and
+    `partner_referral_rejected` (the envelope's `type` and `id` are added by the outbox).
+
+    `referral.campaign` must come as for `campaign_parts`, and `subscriber` when there is one."""
+    subscriber = referral.subscriber
+    return referral_payload(
+        parts=campaign_parts(referral.campaign),
+        status=referral.status,
+        subscriber_public_id=subscriber.public_id if subscriber is not None else None,
+        email=referral.email,
+        name=referral.name,
+        country_code=referral.country_code,
+        rejection_reason=referral.rejection_reason,
+        created_at=referral.created_at,
+        cpa_cents=referral.cpa_cents,
+        payable=referral.payable,
+    )
 
 
 def partner_referral_event_record(referral: PartnerReferral) -> None:
@@ -100,52 +134,17 @@ def partner_referral_event_record(referral: PartnerReferral) -> None:
     event_record(team=referral.campaign.team, type=kind, payload=payload)
 
 
-def partner_referral_events_record_many(referrals: Iterable[PartnerReferral]) -> int:
-    """As partner_referral_event_record for a settled batch, in a fixed number of queries:
-    the events in one INSERT, the endpoints of all the teams in one SELECT, the deliveries
-    in one INSERT (their send tasks published on commit). Returns how many events."""
-    events: list[Event] = []
-    bodies: list[dict[str, Any]] = []
-    for referral in referrals:
-        payload = partner_referral_payload(referral)
-        kind = str(payload["type"])
-        for team_id in (referral.team_id, referral.campaign.team_id):
-            public_id = new_event_id()
-            body = event_payload(public_id=public_id, type=kind, payload=payload)
-            bodies.append(body)
-            # An expression among the values makes Django insert with VALUES rows rather
-            # than UNNEST arrays, whose client-side quoting of each JSON text costs ~2 ms a
-            # row; the payloads go as JSON parameters.
-            events.append(
-                Event(team_id=team_id, public_id=Value(public_id), type=kind, payload=body)
-            )
-    if not events:
-        return 0
-    Event.objects.bulk_create(events, batch_size=500)
-    for event, body in zip(events, bodies, strict=True):
-        event.payload = body
-    endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in WebhookEndpoint.objects.filter(
-        team_id__in={e.team_id for e in events}, is_enabled=True
-    ).only("id", "team_id", "events", "campaign_uuid"):
-        endpoints[endpoint.team_id].append(endpoint)
-    now = timezone.now()
-    deliveries = [
-        WebhookDelivery(
-            team_id=event.team_id,
-            event=event,
-            endpoint=endpoint,
-            next_attempt_at=now,
-            enqueued_at=now,
-        )
-        for event in events
-        for endpoint in endpoints.get(event.team_id, [])
-        if endpoint.subscribes_to(event.type) and endpoint.covers(event.payload)
-    ]
-    if deliveries:
-        WebhookDelivery.objects.bulk_create(deliveries)
-        deliveries_publish_on_commit(d.pk for d in deliveries)
-    return len(events)
+def partner_referral_events_record_groups(
+    groups: dict[tuple[int, str], list[dict[str, Any]]],
+) -> int:
+    """Publish a settled batch's payloads grouped by (team id, event type): one
+    `events_record_many` call per team and type (the outbox's batch form: a bounded number
+    of statements each), teams in id order. Returns how many events."""
+    teams = Team.objects.only("id").in_bulk({team_id for team_id, _ in groups})
+    total = 0
+    for (team_id, kind), payloads in sorted(groups.items()):
+        total += len(events_record_many(team=teams[team_id], type=kind, payloads=payloads))
+    return total
 
 
 def payout_payload(payout: Payout) -> dict[str, Any]:

@@ -7,6 +7,7 @@ number of queries, so that a list page never makes one query per row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,9 +23,11 @@ from referrals.partners.models import (
     PartnerReferral,
     Payout,
     ProgramBudgetMonth,
+    Publication,
 )
 from sparkloop.exceptions import NotFound
 from sparkloop.models import Team
+from subscribers.models import Subscriber
 
 CONFIRMATION_WINDOW = timedelta(days=90)
 CONFIRMATION_MIN_SETTLED = 20
@@ -187,3 +190,44 @@ def payout_get(*, profile: PartnerProfile, uuid: str) -> Payout:
 def partner_profile_of(*, team: Team) -> PartnerProfile:
     """The team's partner profile (every team has one, made with the team)."""
     return PartnerProfile.objects.get(team=team)
+
+
+REFERRAL_CAMPAIGN_RELATED = (
+    "publication__team",
+    "program",
+    "partner_profile",
+    "recommending_publication",
+    "team",
+)
+
+
+def referral_campaigns(*, campaign_ids: Iterable[int]) -> dict[int, PartnerCampaign]:
+    """Partner campaigns by id with what a partner referral of them reads (its program, the
+    recommended team, the payload's publications and partner), in one query."""
+    return PartnerCampaign.objects.select_related(*REFERRAL_CAMPAIGN_RELATED).in_bulk(
+        set(campaign_ids)
+    )
+
+
+def campaign_loaded(campaign: PartnerCampaign) -> bool:
+    """Whether `campaign` comes as `referral_campaigns` loads it."""
+    fields = PartnerCampaign._meta
+    return all(
+        fields.get_field(name).is_cached(campaign)  # type: ignore[union-attr]
+        for name in (
+            "publication",
+            "program",
+            "partner_profile",
+            "recommending_publication",
+            "team",
+        )
+    ) and Publication._meta.get_field("team").is_cached(campaign.publication)
+
+
+def teams_subscribed(*, team_ids: Iterable[int], email: str) -> set[int]:
+    """Those of `team_ids` that have `email` as a subscriber already (any case), in one query."""
+    return set(
+        Subscriber.objects.filter(
+            team_id__in=set(team_ids), email_normalized=email.strip().lower()
+        ).values_list("team_id", flat=True)
+    )

@@ -13,35 +13,36 @@ referral to the next run).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
 from referrals.partners.catalog.selectors import program_accepts_location
-from referrals.partners.earnings.payloads import (
-    partner_referral_event_record,
-    partner_referral_events_record_many,
-)
+from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
     payout_mark_failed,
     payout_mark_paid,
     payouts_create,
 )
-from referrals.partners.earnings.selectors import month_of
+from referrals.partners.earnings.selectors import (
+    campaign_loaded,
+    month_of,
+    referral_campaigns,
+    teams_subscribed,
+)
+from referrals.partners.earnings.settlement import budget_move, reject_for_subscriber, settle_batch
 from referrals.partners.models import (
     CampaignBudgetMonth,
-    EarningsEntry,
     PartnerCampaign,
     PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
 )
 from referrals.screening import campaign_signals, referral_signals
-from referrals.services import campaign_default, referral_statuses_set
+from referrals.services import campaign_default
 from sparkloop.exceptions import Conflict
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
@@ -64,38 +65,46 @@ Reason = PartnerReferral.RejectionReason
 Status = PartnerReferral.Status
 
 
-class _OverBudget(Exception):
-    """Rolls a half-made reservation back (program reserved, the partner's cap not)."""
+def _reserve(model: type[Model], owner: str, owner_id: int, *, month: date, cpa: int,
+             limit: int) -> bool:  # fmt: skip
+    """Reserve `cpa` in `model`'s row of `owner_id` and `month` while reserved + used + cpa
+    stays within `limit`, creating the row if needed: one INSERT ... ON CONFLICT DO UPDATE
+    ... WHERE (PostgreSQL and SQLite alike). The conflict locks the row and the condition
+    reads its latest version, so that budgets hold under concurrency."""
+    table = model._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({owner}, month, reserved_cents, used_cents) "
+        "SELECT %s, %s, %s, 0 WHERE %s <= %s "
+        f"ON CONFLICT ({owner}, month) DO UPDATE SET "
+        f"reserved_cents = {table}.reserved_cents + excluded.reserved_cents "
+        f"WHERE {table}.reserved_cents + {table}.used_cents + excluded.reserved_cents <= %s "
+        "RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [owner_id, month, cpa, cpa, limit, limit])
+        return cursor.fetchone() is not None
 
 
 def _budget_reserve(*, campaign: PartnerCampaign, program: PartnerProgram, month: date) -> bool:
     """Reserve the CPA in this month's program budget and the partner's monthly cap, both or
-    neither: conditional UPDATEs of the counter rows, so that budgets hold under
-    concurrency (the row lock serialises reservers; the condition reads the committed sum)."""
+    neither (program row first: the lock order). Two statements when both hold."""
     cpa = program.cpa_cents
-    ProgramBudgetMonth.objects.bulk_create(
-        [ProgramBudgetMonth(program=program, month=month)], ignore_conflicts=True
-    )
-    CampaignBudgetMonth.objects.bulk_create(
-        [CampaignBudgetMonth(campaign=campaign, month=month)], ignore_conflicts=True
-    )
-    try:
-        with transaction.atomic():
-            if not ProgramBudgetMonth.objects.filter(
-                program=program,
-                month=month,
-                reserved_cents__lte=program.total_budget_cents - cpa - F("used_cents"),
-            ).update(reserved_cents=F("reserved_cents") + cpa):
-                raise _OverBudget
-            if not CampaignBudgetMonth.objects.filter(
-                campaign=campaign,
-                month=month,
-                reserved_cents__lte=program.max_payout_cents - cpa - F("used_cents"),
-            ).update(reserved_cents=F("reserved_cents") + cpa):
-                raise _OverBudget
-    except _OverBudget:
+    if not _reserve(
+        ProgramBudgetMonth, "program_id", program.pk, month=month, cpa=cpa,
+        limit=program.total_budget_cents,
+    ):  # fmt: skip
         return False
-    return True
+    if _reserve(
+        CampaignBudgetMonth, "campaign_id", campaign.pk, month=month, cpa=cpa,
+        limit=program.max_payout_cents,
+    ):  # fmt: skip
+        return True
+    # The partner's cap is reached: give the program's reservation back (its row is locked
+    # by this transaction since the statement above).
+    ProgramBudgetMonth.objects.filter(program=program, month=month).update(
+        reserved_cents=F("reserved_cents") - cpa
+    )
+    return False
 
 
 def _screen(referral: PartnerReferral, subscriber: Subscriber) -> list[dict[str, str]]:
@@ -136,7 +145,9 @@ def _counters_add(campaign_id: int, *, pending: int = 0, confirmed: int = 0, rej
     )
 
 
-@transaction.atomic
+# Inside a caller's transaction (subscribe's pick) no savepoint: the caller's transaction is
+# the unit, and a failure here fails it (nothing catches one half-way).
+@transaction.atomic(savepoint=False)
 def partner_referral_create(
     *,
     campaign: PartnerCampaign,
@@ -149,6 +160,7 @@ def partner_referral_create(
     utm_source: str | None = None,
     utm_campaign: str | None = None,
     ip_address: str | None = None,
+    already_subscribed: bool | None = None,
 ) -> PartnerReferral:
     """Record that `campaign` (an active partner campaign) sent `email` to the recommended
     publication's team, in one transaction.
@@ -169,10 +181,13 @@ def partner_referral_create(
       `partner_referral_rejected`) to both teams' webhooks through the outbox.
 
     Never raises for the rejections above. Raises ServiceError for an invalid email.
+
+    A caller making several referrals at once passes what it has read for all of them:
+    `campaign` as `referral_campaigns` loads it, and `already_subscribed` from
+    `teams_subscribed` (a subscriber created since is caught by `subscriber_create`).
     """
-    campaign = PartnerCampaign.objects.select_related(
-        "publication__team", "program", "partner_profile", "recommending_publication", "team"
-    ).get(pk=campaign.pk)
+    if not campaign_loaded(campaign):
+        campaign = referral_campaigns(campaign_ids=[campaign.pk])[campaign.pk]
     team = campaign.publication.team
     program = campaign.program if campaign.campaign_type != PartnerCampaign.Type.FREE else None
     now = timezone.now()
@@ -193,9 +208,10 @@ def partner_referral_create(
         created_at=now,
     )
     reason: str | None = None
-    if (
-        subscriber is None
-        and Subscriber.objects.filter(team=team, email_normalized=referral.email.lower()).exists()
+    if subscriber is None and (
+        already_subscribed
+        if already_subscribed is not None
+        else bool(teams_subscribed(team_ids=[team.pk], email=referral.email))
     ):
         reason = Reason.ALREADY_SUBSCRIBED
     elif program is not None and not _accepts(program, referral):
@@ -263,141 +279,25 @@ def _budget_release(referral: PartnerReferral) -> None:
     """Give a (never to be paid) referral's reservation back."""
     if not referral.payable or referral.budget_month is None:
         return
-    _budget_move([referral], confirmed=False)
+    budget_move([referral], confirmed=False)
     referral.payable, referral.budget_month = False, None
-
-
-def _budget_move(referrals: list[PartnerReferral], *, confirmed: bool) -> None:
-    """Settled referrals' reservations: to use (confirmed) or released (rejected); one
-    UPDATE per program and month, then one per campaign and month, in id order."""
-    programs: Counter[tuple[int, date]] = Counter()
-    campaigns: Counter[tuple[int, date]] = Counter()
-    for r in referrals:
-        if r.payable and r.budget_month is not None and r.program_id is not None:
-            programs[(r.program_id, r.budget_month)] += r.cpa_cents
-            campaigns[(r.campaign_id, r.budget_month)] += r.cpa_cents
-    to_use = 1 if confirmed else 0
-    for (program_id, month), cents in sorted(programs.items()):
-        ProgramBudgetMonth.objects.filter(program_id=program_id, month=month).update(
-            reserved_cents=F("reserved_cents") - cents,
-            used_cents=F("used_cents") + cents * to_use,
-        )
-    for (campaign_id, month), cents in sorted(campaigns.items()):
-        CampaignBudgetMonth.objects.filter(campaign_id=campaign_id, month=month).update(
-            reserved_cents=F("reserved_cents") - cents,
-            used_cents=F("used_cents") + cents * to_use,
-        )
-
-
-def _settled(referrals: list[PartnerReferral], *, now: datetime) -> None:
-    """What follows a batch of claimed (now settled) referrals: budgets, the ledger, the
-    campaigns' counters, the subscribers' referral_status and the events."""
-    confirmed = [r for r in referrals if r.status == Status.CONFIRMED]
-    rejected = [r for r in referrals if r.status == Status.REJECTED]
-    _budget_move(confirmed, confirmed=True)
-    _budget_move(rejected, confirmed=False)
-    EarningsEntry.objects.bulk_create(
-        EarningsEntry(
-            partner_profile_id=r.partner_profile_id,
-            kind=EarningsEntry.Kind.EARNED,
-            amount_cents=r.cpa_cents,
-            referral=r,
-        )
-        for r in confirmed
-        if r.payable
-    )
-    moves: dict[int, Counter[str]] = defaultdict(Counter)
-    for r in referrals:
-        moves[r.campaign_id]["pending"] -= 1
-        moves[r.campaign_id][r.status] += 1
-        if r.status == Status.CONFIRMED and r.payable:
-            moves[r.campaign_id]["earnings"] += r.cpa_cents
-    for campaign_id, move in sorted(moves.items()):
-        _counters_add(
-            campaign_id,
-            pending=move["pending"],
-            confirmed=move[Status.CONFIRMED],
-            rejected=move[Status.REJECTED],
-            earnings=move["earnings"],
-        )
-    # Through the owner of referral_status (one UPDATE for the whole batch).
-    for status, group in ((_VERIFIED, confirmed), (_REJECTED, rejected)):
-        subscribers = [r.subscriber for r in group if r.subscriber is not None]
-        referral_statuses_set(subscribers=subscribers, status=status)
-    partner_referral_events_record_many(referrals)
-
-
-_SETTLE_RELATED = (
-    "campaign__publication",
-    "campaign__partner_profile",
-    "campaign__recommending_publication",
-    "subscriber",
-)
-
-
-def _settle_batch(*, now: datetime, batch_size: int) -> int:
-    """Claim and settle one batch, in one transaction; 0 when nothing is due."""
-    with transaction.atomic():
-        due = PartnerReferral.objects.filter(status=Status.PENDING, pending_until__lte=now)
-        # With a subscriber: both rows locked, or the referral is skipped (the subscriber is
-        # being rejected, unsubscribed or deleted right now; the next run takes it). The
-        # inner join (a filter on the subscriber's status) is what lets FOR UPDATE lock it.
-        referrals = list(
-            due.filter(subscriber__status__in=Subscriber.Status.values)
-            .select_related(*_SETTLE_RELATED)
-            .select_for_update(skip_locked=True, of=("self", "subscriber"))
-            .order_by("pending_until")[:batch_size]
-        )
-        if len(referrals) < batch_size:
-            # A subscriber erased without its signal (a raw delete): nothing to lock but it.
-            referrals += list(
-                due.filter(subscriber__isnull=True)
-                .select_related(*_SETTLE_RELATED)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("pending_until")[: batch_size - len(referrals)]
-            )
-        if not referrals:
-            return 0
-        for r in referrals:
-            if r.subscriber is None:
-                r.status, r.rejection_reason = Status.REJECTED, Reason.DELETED
-            elif r.subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-                r.status, r.rejection_reason = Status.REJECTED, Reason.UNSUBSCRIBED
-            else:
-                r.status = Status.CONFIRMED
-            r.settled_at = now
-        # The claim: conditional on `pending` (the row lock is what holds on PostgreSQL;
-        # the condition holds it on SQLite, where writers are serialised).
-        for status, reason in (
-            (Status.CONFIRMED, None),
-            (Status.REJECTED, Reason.UNSUBSCRIBED),
-            (Status.REJECTED, Reason.DELETED),
-        ):
-            ids = [r.pk for r in referrals if r.status == status and r.rejection_reason == reason]
-            if ids:
-                claimed = PartnerReferral.objects.filter(pk__in=ids, status=Status.PENDING).update(
-                    status=status, rejection_reason=reason, settled_at=now
-                )
-                assert claimed == len(ids), "a locked pending referral changed under its lock"  # noqa: S101
-        _settled(referrals, now=now)
-        return len(referrals)
 
 
 def partner_referrals_settle(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Settle pending referrals whose `pending_until` is past, in batches (one transaction
-    each, not one per referral); returns how many were settled.
+    and a fixed number of statements each, see settlement.py); returns how many were settled.
 
     Still subscribed -> `confirmed`, payable ones add an `earned` ledger line (the partner
     earns the CPA), reservation moves to use, the subscriber's `referral_status` becomes
     `verified`, `new_partner_referral`; unsubscribed or deleted -> `rejected`
     (`unsubscribed` / `deleted`), reservation released, `partner_referral_rejected`. Each
-    referral settles exactly once, whatever runs at the same time (claimed under FOR UPDATE
-    SKIP LOCKED by a conditional UPDATE ... WHERE status = 'pending'). The hourly beat task
-    calls this."""
+    referral settles exactly once, whatever runs at the same time (claimed by a conditional
+    UPDATE ... WHERE status = 'pending' of rows locked FOR UPDATE SKIP LOCKED). The hourly
+    beat task calls this."""
     now = now or timezone.now()
     total = 0
     while True:
-        settled = _settle_batch(now=now, batch_size=batch_size)
+        settled = settle_batch(now=now, batch_size=batch_size)
         total += settled
         if settled < batch_size:
             return total
@@ -410,32 +310,4 @@ def partner_referral_reject_for_subscriber(*, subscriber: Subscriber, reason: st
     `unsubscribed`, `deleted`); returns how many. Runs inside the subscriber service's
     transaction (called from earnings/receivers.py, the subscriber locked), exactly once
     against settlement (the referral rows are locked, then claimed while `pending`)."""
-    referrals = list(
-        PartnerReferral.objects.filter(subscriber=subscriber, status=Status.PENDING)
-        .select_related(*_SETTLE_RELATED)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
-    if not referrals:
-        return 0
-    now = timezone.now()
-    claimed = PartnerReferral.objects.filter(
-        pk__in=[r.pk for r in referrals], status=Status.PENDING
-    ).update(status=Status.REJECTED, rejection_reason=reason, settled_at=now)
-    for r in referrals:
-        r.status, r.rejection_reason, r.settled_at = Status.REJECTED, reason, now
-        r.subscriber = subscriber
-    _settled_rejections(referrals, reason=reason)
-    return claimed
-
-
-def _settled_rejections(referrals: list[PartnerReferral], *, reason: str) -> None:
-    # The owner moved referral_status itself for a reject; a delete erases the subscriber.
-    _budget_move(referrals, confirmed=False)
-    moves: Counter[int] = Counter(r.campaign_id for r in referrals)
-    for campaign_id, n in sorted(moves.items()):
-        _counters_add(campaign_id, pending=-n, rejected=n)
-    if reason == Reason.UNSUBSCRIBED:
-        subscribers = [r.subscriber for r in referrals if r.subscriber is not None]
-        referral_statuses_set(subscribers=subscribers, status=_REJECTED)
-    partner_referral_events_record_many(referrals)
+    return reject_for_subscriber(subscriber=subscriber, reason=reason)

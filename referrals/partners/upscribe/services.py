@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
+from referrals.partners.earnings.selectors import referral_campaigns, teams_subscribed
 from referrals.partners.earnings.services import partner_referral_create
 from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
 from referrals.partners.models.upscribe import (
@@ -239,16 +240,23 @@ def upscribe_subscribe(
     if not upscribe.active:
         raise ServiceError(selectors.UPSCRIBE_NOT_ACTIVE.format(identifier=upscribe.public_id))
     codes = list(dict.fromkeys(code for code in ref_codes if code))
-    campaigns = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
+    picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
+    # Read once for all the picks (not once per pick in each one's transaction): the
+    # campaigns with what a referral reads, and which recommended teams have the person.
+    campaigns = referral_campaigns(campaign_ids=[c.pk for c in picked.values()])
+    subscribed = teams_subscribed(
+        team_ids=[c.publication.team_id for c in campaigns.values()], email=email
+    )
     outcomes = []
     for code in codes:
-        campaign = campaigns.get(code)
+        campaign = campaigns.get(picked[code].pk) if code in picked else None
         if campaign is None:
             outcomes.append(PickOutcome(ref_code=code, status=SKIPPED))
             continue
         referral = _pick(
             upscribe=upscribe,
             campaign=campaign,
+            already_subscribed=campaign.publication.team_id in subscribed,
             email=email,
             name=name,
             country_code=country_code,

@@ -1,0 +1,51 @@
+"""SQL statements of a subscribe with 3 picks (issue 10's ≥ 100 requests/s), counted, not
+timed: a ratchet (lower LIMIT when a change saves a statement; bench/README.md, "Upscribe",
+tells where the rest goes).
+
+Per pick, in its own transaction: the two budget reservations (one upsert each), the
+recommended team's subscriber through `subscriber_create` (8 statements of the subscribers
+and referrals apps, its savepoint included), the screening (blocklist, the partner's
+velocity, the team's default campaign), the referral, its campaign's counters, its event to
+both teams (2 each) and the pick. Read once for all the picks: the campaigns and who is
+already subscribed. Inside a test each pick's transaction is a savepoint of the test's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from referrals.partners.models import PartnerReferral
+from referrals.partners.models.upscribe import Upscribe
+from sparkloop.models import Team
+from tests.partners.upscribe.helpers import NEEDS_REFERRALS, paid_recommendation
+
+pytestmark = [pytest.mark.django_db, NEEDS_REFERRALS]
+
+LIMIT = 75
+"""97 before the picks' reads were batched and each reservation made one statement."""
+
+
+def _subscribe(client: APIClient, upscribe: Upscribe, email: str, codes: str) -> None:
+    response = client.post(
+        f"/v2/upscribes/{upscribe.public_id}/subscribe",
+        {"subscriber_email": email, "recommendations": codes},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert {r["status"] for r in response.json()["referrals"]} == {"pending"}
+
+
+def test_a_subscribe_with_three_picks_stays_within_its_statements(
+    api_client: APIClient, team: Team, upscribe: Upscribe
+) -> None:
+    codes = ",".join(paid_recommendation(team).ref_code for _ in range(3))
+    # The first makes the month's budget rows; a later visitor is the common case.
+    _subscribe(api_client, upscribe, "first@example.com", codes)
+    with CaptureQueriesContext(connection) as captured:
+        _subscribe(api_client, upscribe, "visitor@example.com", codes)
+    assert PartnerReferral.objects.filter(email="visitor@example.com").count() == 3
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) <= LIMIT, "\n".join(statements)
