@@ -207,20 +207,14 @@ def recommendations_for_visitor(
         region_code=region_code,
         limit=max(1, min(limit, GENERATE_MAX)),
     )
-    if not ranked:
-        return []
-    ids = [r.campaign_id for r in ranked]
-    rows = {c.pk: c for c in recommendation_list(upscribe=upscribe).filter(pk__in=ids)}
-    rates = _rates_last_30_days(sorted({c.program_id for c in rows.values() if c.program_id}))
     return [
         Recommendation(
-            campaign=rows[r.campaign_id],
+            campaign=r.campaign,
             setting=r.setting,
             available_budget_cents=r.available_budget_cents,
-            confirmation_rate=rates.get(rows[r.campaign_id].program_id or 0),
+            confirmation_rate=r.confirmation_rate,
         )
         for r in ranked
-        if r.campaign_id in rows  # archived meanwhile: not shown
     ]
 
 

@@ -164,12 +164,13 @@ def recommendations_generate(
 def auto_pilot_join(
     *, upscribe: Upscribe, room: int, country_code: str | None, region_code: str | None
 ) -> int:
-    """Join up to `room` network programs for auto pilot; returns how many were joined. Each
-    join is catalog's own transaction; one that a concurrent generate made first is skipped."""
+    """Join up to `room` network programs for auto pilot; returns how many it found to join.
+    Each join is catalog's own transaction; one that a concurrent generate made first is
+    refused here, but it is joined all the same: the caller ranks again either way (a
+    visitor who came during another's join sees what it joined, not an empty list)."""
     programs = selectors.auto_pilot_programs(
         upscribe=upscribe, country_code=country_code, region_code=region_code, limit=room
     )
-    joined = 0
     for program in programs:
         try:
             partner_campaign_join(
@@ -178,9 +179,8 @@ def auto_pilot_join(
                 reason_for_recommending=AUTO_PILOT_REASON,
             )
         except ServiceError:
-            continue  # joined meanwhile (or now the team's own): nothing to add
-        joined += 1
-    return joined
+            continue  # joined meanwhile by a concurrent generate
+    return len(programs)
 
 
 def impressions_record(
