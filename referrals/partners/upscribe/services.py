@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
 from referrals.partners.earnings.services import partner_referral_create
-from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
+from referrals.partners.models import (
+    PartnerCampaign,
+    PartnerProfile,
+    PartnerReferral,
+    Publication,
+)
 from referrals.partners.models.upscribe import (
     Upscribe,
     UpscribeImpressionDay,
@@ -150,14 +155,26 @@ def recommendations_generate(
     so that they are among the recommendations from now on."""
     visitor = {"country_code": country_code, "region_code": region_code}
     chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
-    room = min(limit, selectors.GENERATE_MAX) - len(chosen)
-    if (
-        upscribe.auto_pilot
-        and room > 0
-        and auto_pilot_join(upscribe=upscribe, room=room, **visitor)
-    ):
-        chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
+    if upscribe.auto_pilot and len(chosen) < min(limit, selectors.GENERATE_MAX):
+        chosen = _auto_pilot_fill(upscribe=upscribe, limit=limit, **visitor)
     impressions_record(upscribe=upscribe, campaign_ids=[r.campaign.pk for r in chosen])
+    return chosen
+
+
+@transaction.atomic
+def _auto_pilot_fill(
+    *, upscribe: Upscribe, limit: int, country_code: str | None, region_code: str | None
+) -> list[Recommendation]:
+    """Auto pilot, one generate of the team at a time (its partner profile's row locked):
+    rank again, join what there is room for, rank with it. Concurrent visitors wait for
+    the first one's joins and then see them, so each program is joined once and only as
+    many as one visitor had room for."""
+    PartnerProfile.objects.select_for_update().filter(team_id=upscribe.team_id).first()
+    visitor = {"country_code": country_code, "region_code": region_code}
+    chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
+    room = min(limit, selectors.GENERATE_MAX) - len(chosen)
+    if room > 0 and auto_pilot_join(upscribe=upscribe, room=room, **visitor):
+        chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
     return chosen
 
 
