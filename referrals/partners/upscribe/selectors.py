@@ -8,21 +8,23 @@ those in a fixed number of queries, whatever the number of recommendations.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 
 from referrals.partners.catalog.selectors import network_program_list, program_accepts_location
 from referrals.partners.earnings.selectors import (
-    campaign_budget_use,
     month_of,
     program_budget_use,
-    program_confirmation_rates,
 )
 from referrals.partners.models import (
     PartnerCampaign,
@@ -36,6 +38,7 @@ from referrals.partners.models.upscribe import (
     UpscribePick,
     UpscribeRecommendation,
 )
+from referrals.partners.upscribe import ranking
 from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
 from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
@@ -50,9 +53,7 @@ PUBLICATION_NOT_FOUND = "Publication {identifier} not found."
 LISTED_STATUSES = (PartnerCampaign.Status.ACTIVE, PartnerCampaign.Status.PAUSED)
 GENERATE_MAX = 20
 STATS_DAYS = 30
-# The ranking's confirmation rate for a program with too few settled referrals to have one.
-UNKNOWN_RATE = 0.5
-CHANNEL = "upscribe"
+CHANNEL = ranking.CHANNEL
 
 
 @dataclass(frozen=True)
@@ -180,13 +181,6 @@ def recommendations_render(
     ]
 
 
-def _open_to(campaign: PartnerCampaign, country_code: str | None, region: str | None) -> bool:
-    program = campaign.program
-    if program is None:
-        return True  # a free recommendation pays nothing, so no geo rule applies
-    return program_accepts_location(program, country_code=country_code, region_code=region)
-
-
 def recommendations_for_visitor(
     *,
     upscribe: Upscribe,
@@ -200,61 +194,28 @@ def recommendations_for_visitor(
     recommendable through an upscribe, whose program has not this month's budget left for
     one more CPA, whose partner is over the program's monthly cap, or whose program does
     not accept the visitor's country and region. Pinned first (by position), then by
-    expected earnings (CPA x the program's confirmation rate, UNKNOWN_RATE without one);
-    free ones after paid ones. Raises 400 `Upscribe <uuid> is not active.`
+    expected earnings (CPA x the program's confirmation rate, ranking.UNKNOWN_RATE without one);
+    free ones after paid ones. The database ranks and returns only the `limit` rows
+    (_ranked_for_visitor); only those are rendered. Raises 400 `Upscribe <uuid> is not
+    active.`
     """
     if not upscribe.active:
         raise InvalidState(UPSCRIBE_NOT_ACTIVE.format(identifier=upscribe.public_id))
-    campaigns = [
-        c
-        for c in recommendation_list(upscribe=upscribe).filter(status=PartnerCampaign.Status.ACTIVE)
-        if c.program is None
-        or (
-            c.program.status == c.program.Status.ACTIVE
-            and CHANNEL in (c.program.can_be_recommended_via or [])
+    ranked = ranking.ranked_for_visitor(
+        upscribe=upscribe,
+        country_code=country_code,
+        region_code=region_code,
+        limit=max(1, min(limit, GENERATE_MAX)),
+    )
+    return [
+        Recommendation(
+            campaign=r.campaign,
+            setting=r.setting,
+            available_budget_cents=r.available_budget_cents,
+            confirmation_rate=r.confirmation_rate,
         )
+        for r in ranked
     ]
-    settings = _settings(upscribe, [c.pk for c in campaigns])
-    campaigns = [c for c in campaigns if not (c.pk in settings and settings[c.pk].paused)]
-    campaigns = [c for c in campaigns if _open_to(c, country_code, region_code)]
-    campaigns = _within_budgets(campaigns)
-    program_ids = sorted({c.program_id for c in campaigns if c.program_id is not None})
-    rates = program_confirmation_rates(program_ids) if program_ids else {}
-
-    def rank(c: PartnerCampaign) -> tuple[bool, float, float, float]:
-        setting = settings.get(c.pk)
-        pinned = setting is not None and setting.pinned
-        position = setting.position if setting and setting.position is not None else math.inf
-        expected = 0.0
-        if c.program is not None and c.program_id is not None:
-            rate = rates.get(c.program_id)
-            expected = c.program.cpa_cents * (UNKNOWN_RATE if rate is None else rate)
-        return (not pinned, position if pinned else 0, -expected, -c.created_at.timestamp())
-
-    chosen = sorted(campaigns, key=rank)[: max(1, min(limit, GENERATE_MAX))]
-    return recommendations_render(upscribe=upscribe, campaigns=chosen)
-
-
-def _within_budgets(campaigns: list[PartnerCampaign]) -> list[PartnerCampaign]:
-    """The campaigns that can still earn one CPA this month: within the program's total
-    budget and the partner's monthly cap (free ones always)."""
-    paid = [c for c in campaigns if c.program is not None]
-    if not paid:
-        return campaigns
-    month = month_of(timezone.now().date())
-    programs = program_budget_use(sorted({c.program_id for c in paid if c.program_id}), month=month)
-    partners = campaign_budget_use(sorted(c.pk for c in paid), month=month)
-    kept = []
-    for c in campaigns:
-        program = c.program
-        if program is not None and c.program_id is not None:
-            cpa = program.cpa_cents
-            if programs[c.program_id].total_cents + cpa > program.total_budget_cents:
-                continue
-            if partners[c.pk].total_cents + cpa > program.max_payout_cents:
-                continue
-        kept.append(c)
-    return kept
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,12 @@ from django.utils import timezone
 from referrals.partners.catalog.services import partner_campaign_join
 from referrals.partners.earnings.selectors import referral_campaigns, teams_subscribed
 from referrals.partners.earnings.services import partner_referral_create
-from referrals.partners.models import PartnerCampaign, PartnerReferral, Publication
+from referrals.partners.models import (
+    PartnerCampaign,
+    PartnerProfile,
+    PartnerReferral,
+    Publication,
+)
 from referrals.partners.models.upscribe import (
     Upscribe,
     UpscribeImpressionDay,
@@ -151,26 +156,39 @@ def recommendations_generate(
     so that they are among the recommendations from now on."""
     visitor = {"country_code": country_code, "region_code": region_code}
     chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
-    room = min(limit, selectors.GENERATE_MAX) - len(chosen)
-    if (
-        upscribe.auto_pilot
-        and room > 0
-        and auto_pilot_join(upscribe=upscribe, room=room, **visitor)
-    ):
-        chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
+    if upscribe.auto_pilot and len(chosen) < min(limit, selectors.GENERATE_MAX):
+        chosen = _auto_pilot_fill(upscribe=upscribe, limit=limit, **visitor)
     impressions_record(upscribe=upscribe, campaign_ids=[r.campaign.pk for r in chosen])
+    return chosen
+
+
+@transaction.atomic
+def _auto_pilot_fill(
+    *, upscribe: Upscribe, limit: int, country_code: str | None, region_code: str | None
+) -> list[Recommendation]:
+    """Auto pilot, one generate of the team at a time (its partner profile's row locked):
+    rank again, join what there is room for, rank with it. Concurrent visitors wait for
+    the first one's joins and then see them, so each program is joined once and only as
+    many as one visitor had room for."""
+    PartnerProfile.objects.select_for_update().filter(team_id=upscribe.team_id).first()
+    visitor = {"country_code": country_code, "region_code": region_code}
+    chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
+    room = min(limit, selectors.GENERATE_MAX) - len(chosen)
+    if room > 0 and auto_pilot_join(upscribe=upscribe, room=room, **visitor):
+        chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
     return chosen
 
 
 def auto_pilot_join(
     *, upscribe: Upscribe, room: int, country_code: str | None, region_code: str | None
 ) -> int:
-    """Join up to `room` network programs for auto pilot; returns how many were joined. Each
-    join is catalog's own transaction; one that a concurrent generate made first is skipped."""
+    """Join up to `room` network programs for auto pilot; returns how many it found to join.
+    Each join is catalog's own transaction; one that a concurrent generate made first is
+    refused here, but it is joined all the same: the caller ranks again either way (a
+    visitor who came during another's join sees what it joined, not an empty list)."""
     programs = selectors.auto_pilot_programs(
         upscribe=upscribe, country_code=country_code, region_code=region_code, limit=room
     )
-    joined = 0
     for program in programs:
         try:
             partner_campaign_join(
@@ -179,9 +197,8 @@ def auto_pilot_join(
                 reason_for_recommending=AUTO_PILOT_REASON,
             )
         except ServiceError:
-            continue  # joined meanwhile (or now the team's own): nothing to add
-        joined += 1
-    return joined
+            continue  # joined meanwhile by a concurrent generate
+    return len(programs)
 
 
 def impressions_record(
