@@ -33,12 +33,10 @@ TARGETS = {
 }
 LIMITS = {
     **TARGETS,
-    "referred create": 13,
-    "plain create": 9,
-    "update name": 9,
-    "confirm": 21,  # verifies the referral: issue 11 sets no target for it
-    "unsubscribe": 9,
-    "reject": 15,
+    "update name": TARGETS["change"],
+    "confirm": 18,  # verifies the referral: issue 11 sets no target for it
+    "unsubscribe": TARGETS["change"],
+    "reject": 11,
 }
 
 

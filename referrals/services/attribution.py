@@ -12,6 +12,7 @@ Lock order: see `referrals/services/referrals.py`.
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,19 +40,31 @@ def referrer_counts_adjust(
     (`subscriber_create` locks the referrer it finds), so it need not be read again.
     """
     # The row lock serialises concurrent referrals of one referrer, so the 0 <-> 1
-    # transition of referrals_count (advocate or not) is seen by exactly one transaction.
-    referrer = locked or Subscriber.objects.select_for_update().filter(pk=referrer_id).first()
-    if referrer is None:  # erased: nothing of it is counted any more
-        return
-    before = referrer.referrals_count
+    # transition of referrals_count (advocate or not) is seen by exactly one transaction:
+    # the UPDATE takes it and its RETURNING is the count after it, under the lock (one
+    # statement, no read before it).
     if locked is not None:  # the instance stays what the row is
         locked.referrals_count += made
         locked.verified_referrals_count += verified
-    Subscriber.objects.filter(pk=referrer_id).update(
-        referrals_count=F("referrals_count") + made,
-        verified_referrals_count=F("verified_referrals_count") + verified,
-    )
-    after = before + made
+        Subscriber.objects.filter(pk=referrer_id).update(
+            referrals_count=F("referrals_count") + made,
+            verified_referrals_count=F("verified_referrals_count") + verified,
+        )
+        after = locked.referrals_count
+    else:
+        table = connection.ops.quote_name(Subscriber._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET referrals_count = referrals_count + %s, "  # noqa: S608
+                "verified_referrals_count = verified_referrals_count + %s "
+                "WHERE id = %s RETURNING referrals_count",
+                [made, verified, referrer_id],
+            )
+            row = cursor.fetchone()
+        if row is None:  # erased: nothing of it is counted any more
+            return
+        after = int(row[0])
+    before = after - made
     if before == 0 and after > 0:
         counter_add(team_id=team_id, name=COUNTER_ADVOCATES, delta=1)
     elif before > 0 and after == 0:

@@ -129,6 +129,27 @@ def memberships_referral_made(*, team_id: int, campaign_ids: list[int], referrer
             counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=1)
 
 
+def memberships_referral_unmade(*, team_id: int, campaign_ids: list[int], referrer_id: int) -> None:
+    """One referral fewer made by `referrer_id` in each of these campaigns (one UPDATE,
+    never below 0), under the referrer's subscriber row lock as `memberships_referral_made`;
+    the RETURNING tells which memberships stopped being advocates (1 -> 0)."""
+    if not campaign_ids:
+        return
+    table = connection.ops.quote_name(CampaignMembership._meta.db_table)
+    marks = ", ".join(["%s"] * len(campaign_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET referrals_count = referrals_count - 1 "  # noqa: S608
+            f"WHERE subscriber_id = %s AND campaign_id IN ({marks}) AND referrals_count > 0 "
+            "RETURNING campaign_id, referrals_count",
+            [referrer_id, *campaign_ids],
+        )
+        rows = cursor.fetchall()
+    for campaign_id, count in rows:
+        if count == 0:
+            counter_add(team_id=team_id, name=counter_name(campaign_id, "advocates"), delta=-1)
+
+
 def membership_counters_leave(membership: CampaignMembership) -> None:
     """Take a departing membership out of its campaign's list totals."""
     team_id, campaign_id = membership.team_id, membership.campaign_id

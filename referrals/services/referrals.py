@@ -32,6 +32,7 @@ from referrals.services.memberships import (
     membership_join,
     memberships_create_new,
     memberships_referral_made,
+    memberships_referral_unmade,
 )
 from referrals.services.rewards import rewards_unlock
 from sparkloop.exceptions import InvalidState, NotFound
@@ -221,15 +222,31 @@ def referral_subscriber_rejected(*, subscriber: Subscriber) -> None:
 
     `attribution_subscriber_rejected` moves the subscriber-level status and team counters.
     """
-    pending = Referral.objects.filter(referred=subscriber, status=Referral.Status.PENDING)
-    for referral in pending.order_by("pk"):
-        Referral.objects.filter(pk=referral.pk).update(
-            status=Referral.Status.REJECTED, decided_at=timezone.now(), decided_by="api"
+    # One UPDATE ... RETURNING for the referrals, one for the referrer's memberships (the
+    # referrer's subscriber row is locked by `attribution_subscriber_rejected` before).
+    table = connection.ops.quote_name(Referral._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, decided_at = %s, decided_by = %s "  # noqa: S608
+            "WHERE referred_id = %s AND status = %s RETURNING campaign_id, referrer_id",
+            [
+                Referral.Status.REJECTED.value,
+                now,
+                "api",
+                subscriber.pk,
+                Referral.Status.PENDING.value,
+            ],
         )
-        if referral.referrer_id is not None:
-            membership_adjust(
-                campaign_id=referral.campaign_id, subscriber_id=referral.referrer_id, made=-1
-            )
+        rejected = cursor.fetchall()
+    by_referrer: dict[int, list[int]] = {}
+    for campaign_id, referrer_id in rejected:
+        if referrer_id is not None:
+            by_referrer.setdefault(referrer_id, []).append(campaign_id)
+    for referrer_id, campaign_ids in sorted(by_referrer.items()):
+        memberships_referral_unmade(
+            team_id=subscriber.team_id, campaign_ids=sorted(campaign_ids), referrer_id=referrer_id
+        )
 
 
 def referral_subscriber_deleted(*, subscriber: Subscriber) -> None:

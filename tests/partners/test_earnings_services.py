@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from referrals.models import BlocklistEntry
+from referrals.partners.catalog.services import publication_delete
 from referrals.partners.earnings.selectors import month_of, partner_earnings, program_budget_use
 from referrals.partners.earnings.services import (
     partner_referral_create,
@@ -20,9 +21,12 @@ from referrals.partners.models import (
     CampaignBudgetMonth,
     EarningsEntry,
     PartnerCampaign,
+    PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
+    Publication,
 )
+from sparkloop.exceptions import InvalidState
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_delete, subscriber_reject, subscriber_update
 from tests.conftest import expand_events
@@ -247,3 +251,20 @@ class TestSettle:
             partner_referral_create(campaign=campaign, email=f"p{i}@ex.com")
         assert _settle_later(batch_size=2) == 5
         assert PartnerReferral.objects.filter(status="confirmed").count() == 5
+
+
+class TestAuditTrail:
+    def test_deleting_a_publication_with_partner_referrals_is_refused_and_keeps_them(
+        self,
+    ) -> None:
+        campaign = _campaign()
+        referral = partner_referral_create(campaign=campaign, email="a@ex.com")
+        _settle_later()
+        program = campaign.program
+        assert program is not None
+        PartnerProgram.objects.filter(pk=program.pk).update(status=PartnerProgram.Status.PAUSED)
+        with pytest.raises(InvalidState, match=r"^Publication has partner referrals$"):
+            publication_delete(publication=campaign.publication)
+        assert PartnerReferral.objects.filter(pk=referral.pk).exists()
+        assert EarningsEntry.objects.filter(referral=referral).exists()
+        assert Publication.objects.filter(pk=campaign.publication_id).exists()

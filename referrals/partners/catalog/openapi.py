@@ -174,10 +174,15 @@ extend_schema_view(
     ),
     destroy=extend_schema(
         summary="Delete a publication",
-        description="Answers the publication as it was. Refused while its program is active.",
+        description=(
+            "Answers the publication as it was. Refused while its program is active, and "
+            "(extension) while partner referrals of it exist: they are an audit trail."
+        ),
         responses={
             200: PUBLICATION,
-            400: errors(400, services.PUBLICATION_HAS_ACTIVE_PROGRAM),
+            400: errors(
+                400, services.PUBLICATION_HAS_ACTIVE_PROGRAM, services.PUBLICATION_HAS_REFERRALS
+            ),
             404: PUBLICATION_404,
         },
     ),

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 from django.utils import timezone
 
 from referrals.partners.models import PartnerCampaign, PartnerProfile, PartnerProgram, Publication
@@ -19,6 +20,8 @@ from sparkloop.models import Team
 from sparkloop.updates import UNSET, model_update
 
 PUBLICATION_HAS_ACTIVE_PROGRAM = "Publication has an active partner program"
+# Extension: partner referrals are an audit trail (append-only ledger), never deleted.
+PUBLICATION_HAS_REFERRALS = "Publication has partner referrals"
 PUBLICATION_NOT_FOUND = "Publication {uuid} not found!"
 PUBLICATION_HAS_PROGRAM = "Publication already has a partner program"
 GEO_LISTS_BLANK = "Allowed countries or blocked countries can't be blank"
@@ -155,7 +158,11 @@ def publication_delete(*, publication: Publication) -> None:
         raise InvalidState(PUBLICATION_HAS_ACTIVE_PROGRAM)
     logo = locked.logo.name
     storage = locked.logo.storage
-    locked.delete()
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except RestrictedError:  # its partner referrals are kept (earnings' models)
+        raise InvalidState(PUBLICATION_HAS_REFERRALS) from None
     if logo:
         transaction.on_commit(lambda: storage.delete(logo))
 

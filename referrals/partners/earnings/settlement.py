@@ -101,9 +101,13 @@ def _claim(
     UPDATE re-reads a changed row and drops it if no longer pending); the condition holds
     it on SQLite, where writers are serialised."""
     table = PartnerReferral._meta.db_table
+    # On PostgreSQL `= ANY(ARRAY(...))`: the locking SELECT runs once, as an InitPlan, and the
+    # UPDATE finds its rows by primary key (an `IN (...)` may become a semi-join that scans
+    # every pending row of the partial index for each batch).
+    ids = f"id = ANY(ARRAY({select}))" if connection.vendor == "postgresql" else f"id IN ({select})"
     sql = (
         f"UPDATE {table} SET status = %s, rejection_reason = %s, settled_at = %s "  # noqa: S608
-        f"WHERE status = 'pending' AND id IN ({select}) RETURNING {_COLUMNS}"
+        f"WHERE status = 'pending' AND {ids} RETURNING {_COLUMNS}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [status, reason, now, *params])

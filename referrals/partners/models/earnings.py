@@ -46,12 +46,15 @@ class PartnerReferral(models.Model):
         MAGIC_LINK = "magic_link"
         PARTNER_LINK = "partner_link"
 
+    # RESTRICT, not CASCADE: a partner referral is an auditable fact (the ledger's lines point
+    # at it), so deleting its publication (hence its program and campaigns) is refused while
+    # it has any; deleting a whole team still takes them (through `team`).
     campaign = models.ForeignKey(
-        PartnerCampaign, on_delete=models.CASCADE, related_name="referrals"
+        PartnerCampaign, on_delete=models.RESTRICT, related_name="referrals"
     )
     # Null for a free recommendation's referral (never payable).
     program = models.ForeignKey(
-        PartnerProgram, on_delete=models.CASCADE, null=True, blank=True, related_name="referrals"
+        PartnerProgram, on_delete=models.RESTRICT, null=True, blank=True, related_name="referrals"
     )
     # Who sees it: the partner (its own referrals) and the recommended team (all of its
     # program's). Both are copies of the campaign's, for the lists' indexes.
