@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from sparkloop.fields import BulkJSONField
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
 from subscribers.models import Subscriber
@@ -156,7 +157,7 @@ class Referral(models.Model):
     # Fraud signals: [{"code": "...", "reason": "..."}]. Any signal holds the referral
     # pending until staff decide.
     flagged = models.BooleanField(default=False)
-    signals = models.JSONField(default=list, blank=True)
+    signals = BulkJSONField(default=list, blank=True)
     ip_address = models.CharField(max_length=64, null=True, blank=True)
     # Holding-period campaigns verify at this time if the referred is still subscribed.
     verify_after = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from sparkloop.encryption import EncryptedTextField
+from sparkloop.fields import BulkJSONField
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
 
@@ -55,7 +56,7 @@ class Event(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
     public_id = models.CharField(max_length=40, unique=True, default=new_event_id)
     type = models.CharField(max_length=64, choices=Type.choices)
-    payload = models.JSONField()
+    payload = BulkJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
     # When its deliveries were made (by the worker, after the recording transaction
     # committed; see webhooks.services.expand); null: not yet.

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from referrals.partners.models.catalog import PartnerCampaign, PartnerProfile, PartnerProgram
+from sparkloop.fields import BulkJSONField
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
 from subscribers.models import Subscriber
@@ -88,7 +89,7 @@ class PartnerReferral(models.Model):
     # The month (its first day) whose budget the referral reserved, if it reserved any.
     budget_month = models.DateField(null=True, blank=True)
     # Screening flags of referrals/ ([{"code", "reason"}]).
-    signals = models.JSONField(default=list, blank=True)
+    signals = BulkJSONField(default=list, blank=True)
     pending_until = models.DateTimeField()
     settled_at = models.DateTimeField(null=True, blank=True)  # confirmed_at or rejected_at
     created_at = models.DateTimeField(auto_now_add=True)  # referred_at
