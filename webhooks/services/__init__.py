@@ -1,7 +1,8 @@
 """Writes of the webhooks app, re-exported from the modules of this package.
 
 The package's own imports run one way: `publish` <- `events` <- `endpoints` <- `health`
-<- `claims` / `recording` <- `sending`; `resend`, `sweep` and `tokens` beside them;
+<- `claims` / `recording` <- `sending`; `expand` (events into deliveries, in the worker)
+on `publish`, and `sweep` on it; `resend` and `tokens` beside them;
 `transport` uses no database. Nothing here imports `webhooks.tasks` (send tasks are
 published by name).
 """
