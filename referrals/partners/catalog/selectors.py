@@ -166,6 +166,34 @@ def network_publication_list(
     return filtered(NetworkPublicationFilter, filters or {}, publications)
 
 
+# What the network listing's objects show (NetworkPublicationOutputSerializer): the rest
+# of the row (the search document, the program's terms) is left in the database.
+NETWORK_LISTING_FIELDS = (
+    "public_id",
+    "name",
+    "publication_url",
+    "description",
+    "categories",
+    "status",
+    "logo",
+    "logo_url",
+    "language",
+    "send_frequency",
+    "audience_gender",
+    "income_levels",
+    "age_ranges",
+    "created_at",
+    "partner_program__public_id",
+)
+
+
+def network_publication_listing(
+    *, team: Team, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Publication]:
+    """network_publication_list with only the columns its list page renders."""
+    return network_publication_list(team=team, filters=filters).only(*NETWORK_LISTING_FIELDS)
+
+
 def network_publication_get(*, team: Team, uuid: str) -> Publication:
     publication = network_publication_list(team=team).filter(public_id=uuid.strip()).first()
     if publication is None:

@@ -199,7 +199,7 @@ class NetworkPublicationViewSet(_PartnersViewSet):
     """`/v2/partner_network/publications`: other teams' listed publications."""
 
     def list(self, request: Request) -> Response:
-        publications = selectors.network_publication_list(
+        publications = selectors.network_publication_listing(
             team=self.team, filters=request.query_params
         )
         page = paginate(request, publications)

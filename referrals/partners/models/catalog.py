@@ -102,6 +102,11 @@ class Publication(models.Model):
             ),
             # The network listing's search (name, description, language, categories) gets a
             # PostgreSQL full-text/trigram GIN index from the catalog, in its own migration.
+            # The network listing's two sorts (`name`, `created_at`; `id` breaks ties), read
+            # forwards or backwards for `order`: a page of a broad listing walks the index
+            # instead of sorting every listed publication.
+            models.Index(fields=["name", "id"], name="publication_name_idx"),
+            models.Index(fields=["created_at", "id"], name="publication_created_idx"),
         ]
 
     def __str__(self) -> str:
