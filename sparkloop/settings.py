@@ -172,6 +172,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # may name any backend (S3, ...); on disk they live under MEDIA_ROOT.
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Served by the web process itself (sparkloop/urls.py) unless turned off.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 
 # Plain text, or one JSON object a line (LOG_FORMAT=json), with the request id on every record;
 # Celery's processes use the same configuration (sparkloop/celery.py).

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
 
 from sparkloop.health import healthz, readyz
 from sparkloop.metrics import metrics_view
@@ -32,6 +37,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The partner side's public hosted pages: /p/<ref_code>, /r/<ref_code>, /o/<offer>.
     path("", include("referrals.partners.page_urls")),
 ]
+
+
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Uploaded files (publication logos) from MEDIA_ROOT, read at request time."""
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+
+
+# The web process serves MEDIA_URL itself when it is a local path (SERVE_MEDIA, on by
+# default: `make run` and a single-host deployment need nothing else); off when a web server
+# or the storage backend (S3, ...) serves the files.
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media, name="media")
+    )
 
 handler400 = "sparkloop.api.exceptions.json_bad_request"
 handler403 = "sparkloop.api.exceptions.json_forbidden"

@@ -114,6 +114,24 @@ def test_a_logo_upload_is_stored_through_the_storage_api(api_client: KeyedClient
     )
 
 
+def test_an_uploaded_logo_is_served_at_its_url(api_client: KeyedClient) -> None:
+    response = api_client.post(
+        "/v2/publications",
+        {"name": "Pics", "categories": ["art & design"], "logo": image("PNG")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    path = response.json()["publication"]["logo_url"].removeprefix("https://refs.example.com")
+
+    served = api_client.get(path)
+
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    # A path out of MEDIA_ROOT is refused (SuspiciousFileOperation: 400).
+    assert api_client.get("/media/partners/logos/../../../etc/passwd").status_code == 400
+
+
 def noise_png() -> Any:
     """A real PNG over 1 MB (noise does not compress)."""
     buffer = io.BytesIO()
