@@ -20,7 +20,7 @@ from rest_framework import serializers
 from referrals.partners.catalog.selectors import ProgramFacts
 from referrals.partners.earnings.selectors import BudgetUse
 from referrals.partners.models import PartnerCampaign, PartnerProfile, PartnerProgram, Publication
-from sparkloop.api.fields import TimestampField, cents_to_dollars
+from sparkloop.api.fields import TimestampField, cents_to_dollars, iso_z
 
 
 def logo_of(publication: Publication) -> str | None:
@@ -132,6 +132,39 @@ class NetworkPublicationOutputSerializer(serializers.Serializer[Any]):
     @extend_schema_field(OpenApiTypes.URI)
     def get_logo_url(self, publication: Publication) -> str | None:
         return logo_of(publication)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _texts(values: Any) -> list[str] | None:
+    return None if values is None else [str(value) for value in values]
+
+
+def network_publications_render(publications: Any) -> list[dict[str, Any]]:
+    """NetworkPublicationOutputSerializer's objects, without DRF's per-field machinery (the
+    network listing renders 50 a page; tests/partners/catalog/test_network_render.py holds
+    the two equal)."""
+    return [
+        {
+            "uuid": _text(p.public_id),
+            "name": _text(p.name),
+            "publication_url": _text(p.publication_url),
+            "description": _text(p.description),
+            "partner_categories": _texts(p.categories),
+            "status": _text(p.status),
+            "logo_url": logo_of(p),
+            "language": _text(p.language),
+            "send_frequency": _text(p.send_frequency),
+            "audience_gender": _text(p.audience_gender),
+            "income_levels": _texts(p.income_levels),
+            "age_ranges": _texts(p.age_ranges),
+            "partner_program_uuid": _text(p.partner_program.public_id),
+            "created_at": iso_z(p.created_at),
+        }
+        for p in publications
+    ]
 
 
 class ProgramPublicationSerializer(serializers.Serializer[Any]):

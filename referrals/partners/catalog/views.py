@@ -21,6 +21,7 @@ from referrals.partners.catalog.objects import (
     ProgramOutputSerializer,
     PublicationOutputSerializer,
     RecommendationOutputSerializer,
+    network_publications_render,
 )
 from referrals.partners.catalog.serializers import (
     PartnerCampaignJoinInputSerializer,
@@ -205,7 +206,7 @@ class NetworkPublicationViewSet(_PartnersViewSet):
         page = paginate(request, publications)
         return Response(
             {
-                "publications": NetworkPublicationOutputSerializer(page.items, many=True).data,
+                "publications": network_publications_render(page.items),
                 "meta": page.meta("publications"),
             }
         )
