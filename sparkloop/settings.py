@@ -164,15 +164,13 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-# Without `collectstatic` (make run), whitenoise finds the files in the apps themselves
-# (and warns on every start unless STATIC_ROOT exists, so it always does).
+# Without `collectstatic` (make run) whitenoise finds the files in the apps (STATIC_ROOT made).
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Uploaded files (publication logos) go through Django's storage API: STORAGES["default"]
-# may name any backend (S3, ...); on disk they live under MEDIA_ROOT.
+# Uploads (publication logos) go through Django's storage API (STORAGES["default"]: any
+# backend; on disk under MEDIA_ROOT), served by the web process unless SERVE_MEDIA is off.
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# Served by the web process itself (sparkloop/urls.py) unless turned off.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 
 # Plain text, or one JSON object a line (LOG_FORMAT=json), with the request id on every record;
@@ -366,14 +364,12 @@ CELERY_BEAT_SCHEDULE["oauth-clear-expired-tokens"] = {
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 
 # --- Webhooks -------------------------------------------------------------------------------
-# The queue of send tasks: "celery" serves every worker; production sets "webhooks" and runs
-# a worker with an I/O pool for it (README, Webhooks).
+# The send tasks' queue ("celery": every worker; production: "webhooks", README, Webhooks).
 WEBHOOK_QUEUE = env.str("WEBHOOK_QUEUE", default="celery")
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
 # An endpoint whose every delivery failed for this long is disabled and the team told.
 WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
-# The sweeper: how often it runs, when a claimed delivery counts as lost with its worker,
-# and when a due delivery's broker message counts as lost.
+# The sweeper: its interval; when a claimed delivery, or a due one's message, counts as lost.
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=5.0)
 WEBHOOK_STUCK_AFTER_SECONDS = env.int(
     "WEBHOOK_STUCK_AFTER_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30
@@ -381,9 +377,8 @@ WEBHOOK_STUCK_AFTER_SECONDS = env.int(
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 # The sweeper publishes nothing while this many send tasks already wait in the queue.
 WEBHOOK_SWEEP_MAX_QUEUE_DEPTH = env.int("WEBHOOK_SWEEP_MAX_QUEUE_DEPTH", default=2000)
-# Events are expanded into deliveries by a worker (a task published when the recording
-# transaction commits, to WEBHOOK_EXPAND_QUEUE); the sweeper expands those left unexpanded
-# for longer than this (a lost message, a broker outage).
+# Events are expanded into deliveries by a worker (a task published on commit); the sweeper
+# expands those left unexpanded for longer than this (a lost message, a broker outage).
 WEBHOOK_EXPAND_AFTER_SECONDS = env.int("WEBHOOK_EXPAND_AFTER_SECONDS", default=10)
 WEBHOOK_EXPAND_QUEUE = env.str("WEBHOOK_EXPAND_QUEUE", default="celery")
 # Deliveries per send task: claimed in one statement, sent concurrently (a thread each).
@@ -393,8 +388,7 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": WEBHOOK_SWEEP_INTERVAL_SECONDS},
 }
-# Receivers' TLS certificates are verified against this CA bundle (a file or directory;
-# empty: certifi's public CAs). REQUESTS_CA_BUNDLE and proxy variables are ignored.
+# Receivers' TLS CA bundle (file or directory; empty: certifi's). REQUESTS_CA_BUNDLE ignored.
 WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
 # Secrets encrypted at rest (signing secrets, webhook tokens): Fernet keys, comma-separated,
 # the first encrypts and all decrypt; empty: derived from SECRET_KEY (sparkloop/encryption.py).
@@ -412,8 +406,7 @@ CELERY_BEAT_SCHEDULE["referrals-holding-sweep"] = {
 }
 
 # --- The partner side (docs/partners.md) -----------------------------------------------------
-# The public base URL of the deployment: the hosted pages' absolute links (a partner campaign's
-# referral_link, a recommendation's signup_url) start with it.
+# The deployment's public base URL: the hosted pages' absolute links start with it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Recommendations show net_earnings = earnings less this fee; payouts are made for balances
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
