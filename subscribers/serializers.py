@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import RegexValidator, validate_email
 from rest_framework import serializers
 
 from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars, iso_z
@@ -20,6 +20,8 @@ IDENTIFIER_BLANK = "Subscriber uuid or email blank!"
 VALUE_REQUIRED = "You have to provide a value"
 VALUE_INVALID = "Value must be a number"
 LIST_TYPE_INVALID = "Type must be one of all, referrals, advocates"
+REF_CODE_INVALID = "Ref code is invalid"
+REF_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,16}$"
 
 
 def _optional(max_length: int, **kwargs: Any) -> StrictCharField:
@@ -49,9 +51,24 @@ class EmailField(StrictCharField):
         return value
 
 
+class RefCodeField(StrictCharField):
+    """A subscriber's own `ref_code` (spec bulk.md, an extension): 4-16 of `A-Z a-z 0-9 _ -`.
+
+    Anything else, a number or a boolean included, is `Ref code is invalid`; whether the
+    team has it already is the service's business (`REF_CODE_TAKEN`)."""
+
+    default_error_messages = {"invalid": REF_CODE_INVALID}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(REF_CODE_PATTERN, message=REF_CODE_INVALID))
+
+
 class SubscriberCreateInputSerializer(serializers.Serializer[Any]):
     email = EmailField()
     name = _optional(255)
+    # Blank or null: a code is generated, as without one.
+    ref_code = RefCodeField(required=False, allow_null=True, allow_blank=True)
     referrer_code = _optional(64)
     status = serializers.ChoiceField(
         choices=Subscriber.Status.choices,
