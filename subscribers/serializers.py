@@ -13,15 +13,19 @@ from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dolla
 from sparkloop.models import Team
 from subscribers.expansions import expansions_apply
 from subscribers.models import Subscriber, SubscriberEvent
-from subscribers.services import EMAIL_INVALID, EMAIL_REQUIRED, INVALID_STATUS
+from subscribers.services import (
+    EMAIL_INVALID,
+    EMAIL_REQUIRED,
+    INVALID_STATUS,
+    REF_CODE_INVALID,
+    REF_CODE_PATTERN,
+)
 
 NO_FIELD_TO_UPDATE = "You have to update at least 1 field."
 IDENTIFIER_BLANK = "Subscriber uuid or email blank!"
 VALUE_REQUIRED = "You have to provide a value"
 VALUE_INVALID = "Value must be a number"
 LIST_TYPE_INVALID = "Type must be one of all, referrals, advocates"
-REF_CODE_INVALID = "Ref code is invalid"
-REF_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,16}$"
 
 
 def _optional(max_length: int, **kwargs: Any) -> StrictCharField:

@@ -6,6 +6,7 @@ the business of the apps above, which react to `subscribers.signals` in this tra
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,8 @@ from subscribers.signals import (
 EMAIL_REQUIRED = "You have to provide at least an email"
 EMAIL_INVALID = "Email is invalid"
 EMAIL_TAKEN = "Email has already been taken"
+REF_CODE_INVALID = "Ref code is invalid"
+REF_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,16}$"
 REF_CODE_TAKEN = "Ref code has already been taken"
 INVALID_STATUS = "Invalid status!"
 ALREADY_UNSUBSCRIBED = "Subscriber {identifier} has already been unsubscribed"
@@ -133,11 +136,14 @@ def subscriber_create(
     Raises Conflict(EMAIL_TAKEN) when the email exists in the team, in any case, also
     when a concurrent request creates it first.
 
-    `ref_code`, the subscriber's own (spec bulk.md; the caller validated its shape), is
-    stored as given; without one a random code is drawn. Raises Conflict(REF_CODE_TAKEN)
+    `ref_code`, the subscriber's own (spec bulk.md), is stored as given; without one a
+    random code is drawn. Raises ServiceError(REF_CODE_INVALID) unless it is 4-16 of
+    `A-Z a-z 0-9 _ -` (the API's serializer says so first), Conflict(REF_CODE_TAKEN)
     when a subscriber of the team has it in any case (a concurrent create too: the unique
     index on `(team, lower(ref_code))`), the email's error first; never another code.
     """
+    if ref_code and not re.fullmatch(REF_CODE_PATTERN, ref_code):
+        raise ServiceError(REF_CODE_INVALID)
     with counters_deferred():
         return _create(
             team=team,

@@ -19,9 +19,11 @@ from rest_framework.test import APIClient
 
 from referrals.v1.serializers import V1SubscriberCreateInputSerializer
 from sparkloop.counters import counter_get
+from sparkloop.exceptions import Conflict, ServiceError
 from sparkloop.models import Team
 from sparkloop.services import api_key_create
 from subscribers.models import Subscriber
+from subscribers.services import subscriber_create
 from tests.clients import KeyedClient
 from webhooks.models import Event
 
@@ -150,6 +152,24 @@ class TestOwnRefCode:
             counts.append(len(captured))
 
         assert counts[0] == counts[1]
+
+    @pytest.mark.parametrize("code", ["abc", "a" * 17, "ab cd"])
+    def test_the_service_refuses_an_invalid_code_from_any_caller(
+        self, team: Team, code: str
+    ) -> None:
+        with pytest.raises(ServiceError) as raised:
+            subscriber_create(team=team, email="ann@example.com", ref_code=code)
+
+        assert raised.value.message == INVALID["error"]
+        assert not Subscriber.objects.filter(team=team).exists()
+
+    def test_the_service_raises_conflict_for_a_taken_code(self, team: Team) -> None:
+        subscriber_create(team=team, email="ann@example.com", ref_code="ann-code")
+
+        with pytest.raises(Conflict) as raised:
+            subscriber_create(team=team, email="bob@example.com", ref_code="ANN-code")
+
+        assert raised.value.message == TAKEN["error"]
 
     def test_api_v1_ignores_a_ref_code(self) -> None:
         body = {"email": "ann@example.com", "ref_code": "mine"}
