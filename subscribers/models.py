@@ -80,6 +80,11 @@ class Subscriber(models.Model):
             models.UniqueConstraint(
                 fields=["team", "ref_code"], name="uniq_subscriber_team_ref_code"
             ),
+            # Own ref codes (a create's, a batch item's, an import row's) are taken
+            # case-insensitively (spec bulk.md), also by concurrent writers.
+            models.UniqueConstraint(
+                "team", Lower("ref_code"), name="uniq_subscriber_team_ref_code_ci"
+            ),
         ]
         indexes = [
             # Each list (all / referrals / advocates) has an index in its own order,
@@ -110,8 +115,6 @@ class Subscriber(models.Model):
                 models.F("id").desc(),
                 name="subscriber_referrer_idx",
             ),
-            # Own ref codes (batch items, import rows) are taken case-insensitively.
-            models.Index("team", Lower("ref_code"), name="subscriber_ref_code_ci_idx"),
         ]
 
     def __str__(self) -> str:

@@ -90,6 +90,11 @@ extend_schema_view(
     ),
     create=extend_schema(
         summary="Create a subscriber",
+        description=(
+            "`ref_code` is an extension: the subscriber's own code (4-16 of `A-Z a-z 0-9 _ -`, "
+            "kept as given), refused with 400 `Ref code has already been taken` when the team "
+            "has it in any case; without one, 8 random hex digits."
+        ),
         request=SubscriberCreateInputSerializer,
         responses={201: SUBSCRIBER},
     ),

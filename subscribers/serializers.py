@@ -6,14 +6,20 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import RegexValidator, validate_email
 from rest_framework import serializers
 
 from sparkloop.api.fields import StrictCharField, TimestampField, cents_to_dollars, iso_z
 from sparkloop.models import Team
 from subscribers.expansions import expansions_apply
 from subscribers.models import Subscriber, SubscriberEvent
-from subscribers.services import EMAIL_INVALID, EMAIL_REQUIRED, INVALID_STATUS
+from subscribers.services import (
+    EMAIL_INVALID,
+    EMAIL_REQUIRED,
+    INVALID_STATUS,
+    REF_CODE_INVALID,
+    REF_CODE_PATTERN,
+)
 
 NO_FIELD_TO_UPDATE = "You have to update at least 1 field."
 IDENTIFIER_BLANK = "Subscriber uuid or email blank!"
@@ -49,9 +55,24 @@ class EmailField(StrictCharField):
         return value
 
 
+class RefCodeField(StrictCharField):
+    """A subscriber's own `ref_code` (spec bulk.md, an extension): 4-16 of `A-Z a-z 0-9 _ -`.
+
+    Anything else, a number or a boolean included, is `Ref code is invalid`; whether the
+    team has it already is the service's business (`REF_CODE_TAKEN`)."""
+
+    default_error_messages = {"invalid": REF_CODE_INVALID}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(REF_CODE_PATTERN, message=REF_CODE_INVALID))
+
+
 class SubscriberCreateInputSerializer(serializers.Serializer[Any]):
     email = EmailField()
     name = _optional(255)
+    # Blank or null: a code is generated, as without one.
+    ref_code = RefCodeField(required=False, allow_null=True, allow_blank=True)
     referrer_code = _optional(64)
     status = serializers.ChoiceField(
         choices=Subscriber.Status.choices,

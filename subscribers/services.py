@@ -6,6 +6,7 @@ the business of the apps above, which react to `subscribers.signals` in this tra
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,9 @@ from subscribers.signals import (
 EMAIL_REQUIRED = "You have to provide at least an email"
 EMAIL_INVALID = "Email is invalid"
 EMAIL_TAKEN = "Email has already been taken"
+REF_CODE_INVALID = "Ref code is invalid"
+REF_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,16}$"
+REF_CODE_TAKEN = "Ref code has already been taken"
 INVALID_STATUS = "Invalid status!"
 ALREADY_UNSUBSCRIBED = "Subscriber {identifier} has already been unsubscribed"
 MUST_BE_PENDING = "Subscriber {identifier} must be pending"
@@ -109,6 +113,7 @@ def subscriber_create(
     team: Team,
     email: str,
     name: str | None = None,
+    ref_code: str | None = None,
     referrer_code: str | None = None,
     status: str | None = None,
     ip_address: str | None = None,
@@ -130,12 +135,21 @@ def subscriber_create(
     `subscriber_changed` (the referrals app attributes the referral and writes the events).
     Raises Conflict(EMAIL_TAKEN) when the email exists in the team, in any case, also
     when a concurrent request creates it first.
+
+    `ref_code`, the subscriber's own (spec bulk.md), is stored as given; without one a
+    random code is drawn. Raises ServiceError(REF_CODE_INVALID) unless it is 4-16 of
+    `A-Z a-z 0-9 _ -` (the API's serializer says so first), Conflict(REF_CODE_TAKEN)
+    when a subscriber of the team has it in any case (a concurrent create too: the unique
+    index on `(team, lower(ref_code))`), the email's error first; never another code.
     """
+    if ref_code and not re.fullmatch(REF_CODE_PATTERN, ref_code):
+        raise ServiceError(REF_CODE_INVALID)
     with counters_deferred():
         return _create(
             team=team,
             email=_email_clean(email),
             name=name,
+            ref_code=ref_code,
             referrer_code=referrer_code,
             status=status,
             ip_address=ip_address,
@@ -155,6 +169,7 @@ def _create(
     team: Team,
     email: str,
     name: str | None,
+    ref_code: str | None,
     referrer_code: str | None,
     status: str | None,
     ip_address: str | None,
@@ -183,6 +198,7 @@ def _create(
         email=email,
         email_normalized=email_normalized,
         name=name,
+        ref_code=ref_code or new_ref_code(),
         status=status,
         referrer=referrer,
         referrer_code=referrer.ref_code if referrer else None,
@@ -206,9 +222,12 @@ def _create(
         if _insert_unless_taken(subscriber):
             break
         # Either the email is taken (perhaps by a concurrent create: then it is the
-        # user's error), or the random ref_code collided (then draw again).
+        # user's error), or the ref_code is: the caller's is the user's error, a random
+        # one collided (then draw again). No statement is spent on a happy path.
         if _email_taken(team=team, email_normalized=email_normalized):
             raise Conflict(EMAIL_TAKEN)
+        if ref_code:
+            raise Conflict(REF_CODE_TAKEN)
         subscriber.ref_code = new_ref_code()
     else:  # pragma: no cover - 8 collisions in a 2^32 space
         raise Conflict(EMAIL_TAKEN)

@@ -33,11 +33,12 @@ SUBSCRIBER_FIELDS_DROPPED = frozenset({"referred", "referral_status", "country_c
 
 
 class V1SubscriberCreateInputSerializer(v2_subscribers.SubscriberCreateInputSerializer):
-    """v2's create body without `country_code` (a v1 body's `country_code` is ignored)."""
+    """v2's create body without `country_code` and v2's own-`ref_code` extension (a v1
+    body's are ignored)."""
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
-        del fields["country_code"]
+        del fields["country_code"], fields["ref_code"]
         return fields
 
 

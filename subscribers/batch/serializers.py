@@ -22,8 +22,6 @@ SUBSCRIBERS_NOT_LIST = "Subscribers must be a list"
 SUBSCRIBERS_BLANK = "Subscribers can't be blank"
 SUBSCRIBERS_TOO_MANY = f"Too many subscribers (maximum is {BATCH_MAX})"
 ITEM_NOT_OBJECT = "Each subscriber must be a JSON object"
-REF_CODE_INVALID = "Ref code is invalid"
-REF_CODE_PATTERN = r"^[A-Za-z0-9_-]{4,16}$"
 
 
 class SubscriberBatchInputSerializer(serializers.Serializer[Any]):
@@ -45,20 +43,7 @@ class SubscriberBatchInputSerializer(serializers.Serializer[Any]):
 
 
 class SubscriberBatchCreateItemSerializer(SubscriberCreateInputSerializer):
-    """A single create's body, plus the subscriber's own `ref_code` (kept when moving)."""
-
-    ref_code = serializers.RegexField(
-        REF_CODE_PATTERN,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        error_messages={"invalid": REF_CODE_INVALID, "invalid_choice": REF_CODE_INVALID},
-    )
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data.get("ref_code"), (int, float, bool, list, dict)):
-            raise serializers.ValidationError({"ref_code": [REF_CODE_INVALID]})
-        return super().to_internal_value(data)
+    """A single create's body, its own `ref_code` included (kept when moving)."""
 
 
 def error_message(errors: Any) -> str:

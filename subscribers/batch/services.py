@@ -25,9 +25,8 @@ from sparkloop.models import Team
 from subscribers.batch.signals import subscribers_created
 from subscribers.models import Subscriber, new_ref_code
 from subscribers.selectors import COUNTER_SUBSCRIBERS, subscriber_get
-from subscribers.services import EMAIL_TAKEN, subscriber_update
+from subscribers.services import EMAIL_TAKEN, REF_CODE_TAKEN, subscriber_update
 
-REF_CODE_TAKEN = "Ref code has already been taken"
 _REF_CODE_ATTEMPTS = 8
 
 

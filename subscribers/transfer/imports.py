@@ -35,9 +35,9 @@ from subscribers.batch.serializers import (
     SubscriberBatchCreateItemSerializer,
     items_validate,
 )
-from subscribers.batch.services import REF_CODE_TAKEN, subscribers_create_many
+from subscribers.batch.services import subscribers_create_many
 from subscribers.selectors import subscriber_lookup
-from subscribers.services import EMAIL_TAKEN, subscriber_update
+from subscribers.services import EMAIL_TAKEN, REF_CODE_TAKEN, subscriber_update
 from subscribers.transfer.imports_pg import import_chunk_fast
 from subscribers.transfer.models import SubscriberImport, SubscriberImportFailure
 
