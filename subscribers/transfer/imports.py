@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from sparkloop.exceptions import ServiceError
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
 from subscribers.batch.serializers import (
     ItemError,
@@ -36,8 +36,10 @@ from subscribers.batch.serializers import (
     items_validate,
 )
 from subscribers.batch.services import REF_CODE_TAKEN, subscribers_create_many
+from subscribers.models import Subscriber
 from subscribers.selectors import subscriber_lookup
 from subscribers.services import EMAIL_TAKEN, subscriber_update
+from subscribers.signals import campaign_resolve, subscribers_campaign_add
 from subscribers.transfer.imports_pg import import_chunk_fast
 from subscribers.transfer.models import SubscriberImport, SubscriberImportFailure
 
@@ -45,7 +47,7 @@ FILE_BLANK = "File can't be blank"
 FILE_NOT_CSV = "File must be a CSV with an email column"
 FILE_TOO_LARGE = "File is too large"
 FILE_UNREADABLE = "Line {line}: the file is not UTF-8 CSV"
-CAMPAIGN_UNSUPPORTED = "Campaign uuid is not supported by imports yet"
+CAMPAIGN_NOT_FOUND = "Campaign {identifier} not found!"
 ORIGIN_IMPORT = "import"
 RUN_TASK = "subscribers.transfer.tasks.subscriber_import_run_task"
 COLUMNS = (
@@ -96,6 +98,16 @@ def import_file_check(path: Path) -> None:
         raise ServiceError(FILE_NOT_CSV)
 
 
+def import_campaign_resolve(*, team: Team, identifier: str) -> str:
+    """The public id of the team's campaign `identifier` (asked of the app that owns
+    campaigns, `subscribers.signals.campaign_resolve`); NotFound(CAMPAIGN_NOT_FOUND) for an
+    unknown one or another team's."""
+    for _, found in campaign_resolve.send(sender=Subscriber, team=team, identifier=identifier):
+        if found:
+            return str(found)
+    raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
+
+
 def subscriber_import_create(
     *,
     team: Team,
@@ -104,15 +116,20 @@ def subscriber_import_create(
     size: int,
     on_conflict: str = SubscriberImport.OnConflict.SKIP,
     send_webhooks: bool = False,
+    campaign_uuid: str = "",
     publish: bool = True,
 ) -> SubscriberImport:
     """Keep the uploaded file (`file`: chunks() or read()) and queue its import.
 
-    With `publish` False no task is published (the caller runs the import itself; the
-    sweep would still start it if the caller never did).
-    Raises ServiceError(FILE_TOO_LARGE) over IMPORT_MAX_BYTES, (FILE_NOT_CSV) for a file
-    that is not CSV with an `email` column. The task is published when the row commits.
+    With `campaign_uuid`, every row that names a subscriber (created, updated or skipped as
+    an existing email) also joins that campaign of the team. With `publish` False no task
+    is published (the caller runs the import itself; the sweep would still start it if the
+    caller never did).
+    Raises NotFound(CAMPAIGN_NOT_FOUND) for a campaign the team does not have,
+    ServiceError(FILE_TOO_LARGE) over IMPORT_MAX_BYTES, (FILE_NOT_CSV) for a file that is
+    not CSV with an `email` column. The task is published when the row commits.
     """
+    campaign = import_campaign_resolve(team=team, identifier=campaign_uuid) if campaign_uuid else ""
     if size > int(settings.IMPORT_MAX_BYTES):
         raise ServiceError(FILE_TOO_LARGE)
     subscriber_import = SubscriberImport(
@@ -120,6 +137,7 @@ def subscriber_import_create(
         file_name=file_name[:255],
         on_conflict=on_conflict,
         send_webhooks=send_webhooks,
+        campaign_uuid=campaign,
     )
     path = import_dir() / f"{subscriber_import.public_id}.csv"
     with open(path, "wb") as out:
@@ -200,10 +218,13 @@ def _chunk_write(
     and every row elsewhere, through the batch write path, in file order."""
     counts = {"created": 0, "updated": 0, "skipped": 0}
     failures: list[SubscriberImportFailure] = []
+    created_ids: list[int] = []
+    existing: list[str] = []  # the emails of rows that named a subscriber the team had
 
     def tally(row: tuple[int, dict[str, str]], outcome: str | None) -> None:
         if outcome in counts:
             counts[str(outcome)] += 1
+            existing.append(row[1]["email"])
         else:
             failures.append(_failure(subscriber_import, row, str(outcome)))
 
@@ -217,12 +238,15 @@ def _chunk_write(
                 send_webhooks=subscriber_import.send_webhooks,
             )
             counts["created"] += fast.created
+            created_ids += fast.created_ids
             for pos in fast.taken:
                 tally(rows[pos], _conflict(subscriber_import, rows[pos][1]))
             for pos in fast.code_taken:
                 tally(rows[pos], REF_CODE_TAKEN)
             rest = [rows[pos] for pos in fast.rest]
-        _rows_write(subscriber_import, rest, counts, tally)
+        created_ids += _rows_write(subscriber_import, rest, counts, tally)
+        if subscriber_import.campaign_uuid:
+            _campaign_add(subscriber_import, created_ids, existing)
         SubscriberImportFailure.objects.bulk_create(failures)
         moved = SubscriberImport.objects.filter(pk=subscriber_import.pk, run_token=token).update(
             processed_rows=F("processed_rows") + len(rows),
@@ -243,10 +267,11 @@ def _rows_write(
     rows: list[tuple[int, dict[str, str]]],
     counts: dict[str, int],
     tally: Callable[[tuple[int, dict[str, str]], str | None], None],
-) -> None:
-    """Rows through the API's validation and the batch write path, in order."""
+) -> list[int]:
+    """Rows through the API's validation and the batch write path, in order; the ids of
+    the subscribers created."""
     if not rows:
-        return
+        return []
     parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
     valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
     for i, p in enumerate(parsed):
@@ -258,15 +283,38 @@ def _rows_write(
         origin=ORIGIN_IMPORT,
         send_webhooks=subscriber_import.send_webhooks,
     )
+    created_ids = []
     for result in results:
         position = valid[result.index][0]
-        if result.status == 201:
+        if result.status == 201 and result.subscriber is not None:
             counts["created"] += 1
+            created_ids.append(result.subscriber.pk)
             continue
         outcome = result.error
         if result.error == EMAIL_TAKEN:
             outcome = _conflict(subscriber_import, rows[position][1])
         tally(rows[position], outcome)
+    return created_ids
+
+
+def _campaign_add(
+    subscriber_import: SubscriberImport, created_ids: list[int], emails: list[str]
+) -> None:
+    """The chunk's subscribers (created, and the existing ones its rows named) join the
+    import's campaign, in the chunk's transaction (`subscribers_campaign_add`)."""
+    ids = list(created_ids)
+    keys = {email.strip().lower() for email in emails if "\x00" not in email}
+    if keys:
+        ids += Subscriber.objects.filter(
+            team=subscriber_import.team, email_normalized__in=keys
+        ).values_list("pk", flat=True)
+    if ids:
+        subscribers_campaign_add.send(
+            sender=Subscriber,
+            team=subscriber_import.team,
+            campaign=subscriber_import.campaign_uuid,
+            subscriber_ids=ids,
+        )
 
 
 def _failure(
@@ -334,6 +382,8 @@ def subscriber_import_run(
         return _end(import_id, token, SubscriberImport.Status.FAILED, _unreadable(error))
     except FileNotFoundError:
         return _end(import_id, token, SubscriberImport.Status.FAILED, "The file is gone")
+    except NotFound as error:  # the import's campaign was deleted since
+        return _end(import_id, token, SubscriberImport.Status.FAILED, error.message)
     return _end(import_id, token, SubscriberImport.Status.COMPLETED, None)
 
 

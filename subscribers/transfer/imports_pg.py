@@ -115,6 +115,7 @@ class FastOutcome:
     """What the set-based statements did with a chunk (positions are the chunk's)."""
 
     created: int = 0
+    created_ids: list[int] = field(default_factory=list)
     taken: list[int] = field(default_factory=list)
     code_taken: list[int] = field(default_factory=list)
     rest: list[int] = field(default_factory=list)
@@ -245,6 +246,7 @@ def import_chunk_fast(
             send_webhooks=send_webhooks,
         )
     outcome.created = len(created)
+    outcome.created_ids = [subscriber.pk for _, subscriber in created]
     for pos in range(len(rows)):
         state = decided.get(pos)
         if state == "taken":
