@@ -27,11 +27,12 @@ are the referrals app's, so the import asks through two more signals (`sender=Su
   campaign's public id, or raises NotFound(`Campaign <identifier> not found!`) for an unknown
   one or another team's. Sent when the import is created.
 - `subscribers_campaign_add`: `team=`, `campaign=` (the public id), `subscriber_ids=` (the
-  team's subscribers to add, a list of primary keys): sent inside an import chunk's
-  transaction, after its rows are written; each becomes a member as the campaigns API adds
-  one, and a subscriber already a member is left as it is (so a chunk done again after a
-  killed worker adds nobody twice). A campaign deleted since raises NotFound: the chunk rolls
-  back and the import fails with that sentence.
+  team's subscribers to add, a list of primary keys: the existing ones the chunk's rows
+  named; the created ones join through `subscribers.batch.signals.subscribers_created`'s
+  `campaign=`): sent inside an import chunk's transaction, after its rows; each becomes a
+  member as the campaigns API adds one, and a subscriber already a member is left as it is
+  (so a chunk done again after a killed worker adds nobody twice). A campaign deleted since
+  raises NotFound: the chunk rolls back and the import fails with that sentence.
 """
 
 from __future__ import annotations

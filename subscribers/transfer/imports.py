@@ -218,7 +218,6 @@ def _chunk_write(
     and every row elsewhere, through the batch write path, in file order."""
     counts = {"created": 0, "updated": 0, "skipped": 0}
     failures: list[SubscriberImportFailure] = []
-    created_ids: list[int] = []
     existing: list[str] = []  # the emails of rows that named a subscriber the team had
 
     def tally(row: tuple[int, dict[str, str]], outcome: str | None) -> None:
@@ -236,17 +235,17 @@ def _chunk_write(
                 rows=rows,
                 origin=ORIGIN_IMPORT,
                 send_webhooks=subscriber_import.send_webhooks,
+                campaign=subscriber_import.campaign_uuid,
             )
             counts["created"] += fast.created
-            created_ids += fast.created_ids
             for pos in fast.taken:
                 tally(rows[pos], _conflict(subscriber_import, rows[pos][1]))
             for pos in fast.code_taken:
                 tally(rows[pos], REF_CODE_TAKEN)
             rest = [rows[pos] for pos in fast.rest]
-        created_ids += _rows_write(subscriber_import, rest, counts, tally)
-        if subscriber_import.campaign_uuid:
-            _campaign_add(subscriber_import, created_ids, existing)
+        _rows_write(subscriber_import, rest, counts, tally)
+        if subscriber_import.campaign_uuid and existing:
+            _campaign_add(subscriber_import, existing)
         SubscriberImportFailure.objects.bulk_create(failures)
         moved = SubscriberImport.objects.filter(pk=subscriber_import.pk, run_token=token).update(
             processed_rows=F("processed_rows") + len(rows),
@@ -267,11 +266,11 @@ def _rows_write(
     rows: list[tuple[int, dict[str, str]]],
     counts: dict[str, int],
     tally: Callable[[tuple[int, dict[str, str]], str | None], None],
-) -> list[int]:
-    """Rows through the API's validation and the batch write path, in order; the ids of
-    the subscribers created."""
+) -> None:
+    """Rows through the API's validation and the batch write path, in order (the created
+    ones join the import's campaign, if any, through the batch's announcement)."""
     if not rows:
-        return []
+        return
     parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
     valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
     for i, p in enumerate(parsed):
@@ -282,32 +281,29 @@ def _rows_write(
         items=[p for _, p in valid],
         origin=ORIGIN_IMPORT,
         send_webhooks=subscriber_import.send_webhooks,
+        campaign=subscriber_import.campaign_uuid,
     )
-    created_ids = []
     for result in results:
         position = valid[result.index][0]
-        if result.status == 201 and result.subscriber is not None:
+        if result.status == 201:
             counts["created"] += 1
-            created_ids.append(result.subscriber.pk)
             continue
         outcome = result.error
         if result.error == EMAIL_TAKEN:
             outcome = _conflict(subscriber_import, rows[position][1])
         tally(rows[position], outcome)
-    return created_ids
 
 
-def _campaign_add(
-    subscriber_import: SubscriberImport, created_ids: list[int], emails: list[str]
-) -> None:
-    """The chunk's subscribers (created, and the existing ones its rows named) join the
-    import's campaign, in the chunk's transaction (`subscribers_campaign_add`)."""
-    ids = list(created_ids)
+def _campaign_add(subscriber_import: SubscriberImport, emails: list[str]) -> None:
+    """The existing subscribers the chunk's rows named (skipped or updated) join the
+    import's campaign, after its rows, in its transaction (`subscribers_campaign_add`);
+    the created ones joined as they were announced."""
     keys = {email.strip().lower() for email in emails if "\x00" not in email}
-    if keys:
-        ids += Subscriber.objects.filter(
+    ids = list(
+        Subscriber.objects.filter(
             team=subscriber_import.team, email_normalized__in=keys
         ).values_list("pk", flat=True)
+    )
     if ids:
         subscribers_campaign_add.send(
             sender=Subscriber,

@@ -115,7 +115,6 @@ class FastOutcome:
     """What the set-based statements did with a chunk (positions are the chunk's)."""
 
     created: int = 0
-    created_ids: list[int] = field(default_factory=list)
     taken: list[int] = field(default_factory=list)
     code_taken: list[int] = field(default_factory=list)
     rest: list[int] = field(default_factory=list)
@@ -213,9 +212,11 @@ def import_chunk_fast(
     rows: Sequence[tuple[int, dict[str, str]]],
     origin: str,
     send_webhooks: bool,
+    campaign: str = "",
 ) -> FastOutcome:
     """Write the chunk's plain new rows set-based (in the caller's transaction); the
-    positions of the rows whose email or ref code the team has, and of the rest."""
+    positions of the rows whose email or ref code the team has, and of the rest. The
+    created ones also join `campaign` (a public id), if any, through the announcement."""
     _stage(team.pk, rows)
     params: dict[str, Any] = {"team": team.pk, "now": timezone.now(), "origin": origin}
     outcome = FastOutcome()
@@ -244,9 +245,9 @@ def import_chunk_fast(
             team=team,
             created=[(subscriber, None) for _, subscriber in created],
             send_webhooks=send_webhooks,
+            campaign=campaign,
         )
     outcome.created = len(created)
-    outcome.created_ids = [subscriber.pk for _, subscriber in created]
     for pos in range(len(rows)):
         state = decided.get(pos)
         if state == "taken":

@@ -60,6 +60,7 @@ def existing(team: Team, campaign: Campaign) -> None:
     membership_create(campaign=campaign, subscriber=member, identifier=member.email)
 
 
+@pytest.mark.parametrize("chunk_rows", [1000, 1], ids=["one-chunk", "a-chunk-a-row"])
 @pytest.mark.parametrize("set_based", [True, False], ids=["set-based", "batch-path"])
 @pytest.mark.parametrize("on_conflict", ["skip", "update"])
 def test_every_row_that_names_a_subscriber_joins_the_campaign(
@@ -69,8 +70,10 @@ def test_every_row_that_names_a_subscriber_joins_the_campaign(
     settings: Any,
     set_based: bool,
     on_conflict: str,
+    chunk_rows: int,
 ) -> None:
     settings.IMPORT_SET_BASED = set_based
+    settings.IMPORT_CHUNK_ROWS = chunk_rows
     existing(team, campaign)
 
     subscriber_import = run(
@@ -90,9 +93,12 @@ def test_every_row_that_names_a_subscriber_joins_the_campaign(
         "old@example.com",
     ]
     assert total(campaign) == 5
-    # Bob's referral is Ann's in the default campaign, not in this one: no one is counted as
-    # referred or as an advocate here.
-    assert (total(campaign, "referrals"), total(campaign, "advocates")) == (0, 0)
+    # As row by row through the API: Ann joined before Bob's row, so Bob's referral is
+    # recorded in her campaigns, this one too (whatever the chunks).
+    assert (total(campaign, "referrals"), total(campaign, "advocates")) == (1, 1)
+    ann = CampaignMembership.objects.get(campaign=campaign, subscriber__email="ann@example.com")
+    bob = CampaignMembership.objects.get(campaign=campaign, subscriber__email="bob@example.com")
+    assert (ann.referrals_count, bob.referred) == (1, True)
     # The default campaign is as it was without the option: the new subscribers joined it.
     default = Campaign.objects.get(team=team, is_default=True)
     assert CampaignMembership.objects.filter(campaign=default).count() == 5
