@@ -13,7 +13,12 @@ from django.test import Client
 
 from referrals.models import Campaign, CampaignMembership
 from referrals.selectors import counter_name
-from referrals.services import campaign_create, campaign_delete, membership_create
+from referrals.services import (
+    campaign_create,
+    campaign_delete,
+    membership_create,
+    memberships_join_many,
+)
 from sparkloop.counters import counter_get
 from sparkloop.models import Team
 from subscribers.models import Subscriber
@@ -276,3 +281,17 @@ def test_the_admin_upload_takes_a_campaign(
     assert response.status_code == 302
     subscriber_import_run_task(SubscriberImport.objects.get().pk)
     assert members(campaign) == ["a@x.com"]
+
+
+def test_joining_many_takes_a_bounded_number_of_statements(
+    team: Team, campaign: Campaign, django_assert_max_num_queries: Any
+) -> None:
+    ids = [subscriber_create(team=team, email=f"s{i}@example.com").pk for i in range(300)]
+    member = Subscriber.objects.get(pk=ids[0])
+    membership_create(campaign=campaign, subscriber=member, identifier=member.email)
+
+    with django_assert_max_num_queries(10):
+        joined = memberships_join_many(campaign=campaign, subscriber_ids=ids + ids[:5])
+
+    assert joined == 299
+    assert total(campaign) == 300
