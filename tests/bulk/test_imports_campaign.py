@@ -290,7 +290,9 @@ def test_joining_many_takes_a_bounded_number_of_statements(
     member = Subscriber.objects.get(pk=ids[0])
     membership_create(campaign=campaign, subscriber=member, identifier=member.email)
 
-    with django_assert_max_num_queries(10):
+    # At most 7 statements and the INSERT, which SQLite splits in a few (its bound on
+    # variables a statement); the counters one each.
+    with django_assert_max_num_queries(12):
         joined = memberships_join_many(campaign=campaign, subscriber_ids=ids + ids[:5])
 
     assert joined == 299
