@@ -63,7 +63,9 @@ def attribution_subscribers_created(
     )
     counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
     if target is not None:
-        memberships_join_many(campaign=target, subscriber_ids=[s.pk for s in plain])
+        memberships_join_many(
+            campaign=target, subscriber_ids=[s.pk for s in plain], new_subscribers=True
+        )
     referred = [subscriber for subscriber, referrer in created if referrer is not None]
     for subscriber, referrer in created:
         if referrer is None:

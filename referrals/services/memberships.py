@@ -83,19 +83,25 @@ def membership_join(
     return membership, True
 
 
-def memberships_join_many(*, campaign: Campaign, subscriber_ids: Sequence[int]) -> int:
+def memberships_join_many(
+    *, campaign: Campaign, subscriber_ids: Sequence[int], new_subscribers: bool = False
+) -> int:
     """Each of the team's `subscriber_ids` joins `campaign` as the campaigns API's add does
     (`membership_join` with `recount`: referrals made and received there counted at join
     time, the list totals moved), in a few statements a thousand; members already stay as
-    they are, so doing it twice adds nobody twice. Returns how many joined."""
+    they are, so doing it twice adds nobody twice. `new_subscribers` (created in this
+    transaction, nobody's referral there: no member yet, nothing to recount) saves the
+    look-ups. Returns how many joined."""
     joined = 0
     unique = list(dict.fromkeys(subscriber_ids))
     for start in range(0, len(unique), 1000):
-        joined += _join_slice(campaign, unique[start : start + 1000])
+        joined += _join_slice(campaign, unique[start : start + 1000], new_subscribers)
     return joined
 
 
-def _join_slice(campaign: Campaign, subscriber_ids: list[int]) -> int:
+def _join_slice(campaign: Campaign, subscriber_ids: list[int], new_subscribers: bool) -> int:
+    if new_subscribers:
+        return _join_new(campaign, subscriber_ids)
     members = CampaignMembership.objects.filter(campaign=campaign, subscriber_id__in=subscriber_ids)
     known = set(members.values_list("subscriber_id", flat=True))
     subscribers = list(
@@ -154,6 +160,26 @@ def _join_slice(campaign: Campaign, subscriber_ids: list[int]) -> int:
     for name, delta in deltas.items():
         if delta:
             counter_add(team_id=team_id, name=counter_name(campaign_id, name), delta=delta)
+    return len(rows)
+
+
+def _join_new(campaign: Campaign, subscriber_ids: list[int]) -> int:
+    created_at = dict(
+        Subscriber.objects.filter(team_id=campaign.team_id, pk__in=subscriber_ids).values_list(
+            "pk", "created_at"
+        )
+    )
+    rows = CampaignMembership.objects.bulk_create(
+        CampaignMembership(
+            team_id=campaign.team_id,
+            campaign=campaign,
+            subscriber_id=pk,
+            subscriber_created_at=created_at[pk],
+        )
+        for pk in subscriber_ids
+        if pk in created_at
+    )
+    counter_add(team_id=campaign.team_id, name=counter_name(campaign.pk, "all"), delta=len(rows))
     return len(rows)
 
 
