@@ -30,6 +30,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.load import uptime  # noqa: E402
+from referrals.models import CampaignMembership  # noqa: E402
+from referrals.services import campaign_create  # noqa: E402
 from sparkloop.services import team_get_or_create  # noqa: E402
 from subscribers.transfer.imports import (  # noqa: E402
     subscriber_import_create,
@@ -71,11 +73,17 @@ def copy_bare(path: Path) -> float:
     return elapsed
 
 
-def run_import(path: Path) -> tuple[float, SubscriberImport]:
+def run_import(path: Path, campaign: bool = False) -> tuple[float, SubscriberImport]:
     team, _ = team_get_or_create(name=f"bench-import-{secrets.token_hex(3)}")
+    target = campaign_create(team=team, name="Imported").public_id if campaign else ""
     with path.open("rb") as file:
         job = subscriber_import_create(
-            team=team, file=file, file_name=path.name, size=path.stat().st_size, publish=False
+            team=team,
+            file=file,
+            file_name=path.name,
+            size=path.stat().st_size,
+            campaign_uuid=target,
+            publish=False,
         )
     started = time.perf_counter()
     while subscriber_import_run(import_id=job.pk) == "again":
@@ -96,6 +104,11 @@ def main() -> None:
         help="also import with IMPORT_SET_BASED off (every row through the batch write "
         "path: the import before the set-based path), side by side",
     )
+    parser.add_argument(
+        "--campaign",
+        action="store_true",
+        help="also import with campaign_uuid (every row joins a campaign), side by side",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL=postgres://...")
@@ -110,13 +123,24 @@ def main() -> None:
         f"({copy_rate:,.0f} rows/s) ({uptime()})",
         flush=True,
     )
-    for set_based in (True, False) if args.batch_path else (True,):
+    runs = [(True, False)]
+    runs += [(True, True)] if args.campaign else []
+    runs += [(False, False)] if args.batch_path else []
+    runs += [(False, True)] if args.batch_path and args.campaign else []
+    for set_based, campaign in runs:
         settings.IMPORT_SET_BASED = set_based
-        import_seconds, job = run_import(path)
+        import_seconds, job = run_import(path, campaign)
         assert job.status == "completed", (job.status, job.error)
         assert job.created == args.count, (job.created, job.failed, job.skipped)
+        if campaign:
+            joined = CampaignMembership.objects.filter(
+                team=job.team, campaign__is_default=False
+            ).count()
+            assert joined == args.count, joined
         import_rate = args.count / import_seconds
-        name = "set-based" if set_based else "batch path"
+        name = ("set-based" if set_based else "batch path") + (
+            ", campaign_uuid" if campaign else ""
+        )
         print(
             f"  import task ({name}) {import_seconds:.1f} s ({import_rate:,.0f} rows/s); "
             f"ratio {import_rate / copy_rate:.3f} ({uptime()})",

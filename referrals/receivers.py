@@ -11,10 +11,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from referrals.selectors import campaign_get
 from referrals.services import (
     attribution_subscriber_created,
     attribution_subscriber_deleted,
     attribution_subscriber_rejected,
+    memberships_join_many,
     referral_subscriber_confirmed,
     referral_subscriber_created,
     referral_subscriber_deleted,
@@ -26,11 +28,13 @@ from sparkloop.models import Team
 from sparkloop.signals import team_created
 from subscribers.models import Subscriber
 from subscribers.signals import (
+    campaign_resolve,
     subscriber_changed,
     subscriber_confirmed,
     subscriber_created,
     subscriber_deleted,
     subscriber_rejected,
+    subscribers_campaign_add,
 )
 
 
@@ -75,3 +79,25 @@ def on_subscriber_changed(
     sender: type[Subscriber], *, subscriber: Subscriber, **kwargs: Any
 ) -> None:
     subscriber_sync_record(subscriber=subscriber)
+
+
+@receiver(campaign_resolve, dispatch_uid="referrals.campaign_resolve")
+def on_campaign_resolve(
+    sender: type[Subscriber], *, team: Team, identifier: str, **kwargs: Any
+) -> str:
+    """The public id of the team's campaign `identifier`; NotFound for any other."""
+    return campaign_get(team=team, identifier=identifier).public_id
+
+
+@receiver(subscribers_campaign_add, dispatch_uid="referrals.subscribers_campaign_add")
+def on_subscribers_campaign_add(
+    sender: type[Subscriber],
+    *,
+    team: Team,
+    campaign: str,
+    subscriber_ids: list[int],
+    **kwargs: Any,
+) -> None:
+    memberships_join_many(
+        campaign=campaign_get(team=team, identifier=campaign), subscriber_ids=subscriber_ids
+    )

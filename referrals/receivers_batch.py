@@ -20,6 +20,9 @@ def on_subscribers_created(
     team: Team,
     created: Sequence[tuple[Subscriber, Subscriber | None]],
     send_webhooks: bool = True,
+    campaign: str = "",
     **kwargs: Any,
 ) -> None:
-    attribution_subscribers_created(team=team, created=created, send_webhooks=send_webhooks)
+    attribution_subscribers_created(
+        team=team, created=created, send_webhooks=send_webhooks, campaign=campaign
+    )

@@ -20,6 +20,19 @@ Every signal is sent with `sender=Subscriber` and `subscriber=<the locked instan
 - `subscriber_changed`: sent last, once, by every service that created or changed a
   subscriber (create, update, unsubscribe, reject), after the signals above: its state is
   final for this change (the referrals app writes the `sync_subscriber` event from it).
+
+An import that names a campaign (`campaign_uuid`) keeps only the campaign's public id; campaigns
+are the referrals app's, so the import asks through two more signals (`sender=Subscriber`):
+- `campaign_resolve`: `team=`, `identifier=` (as given); the owner of campaigns returns the
+  campaign's public id, or raises NotFound(`Campaign <identifier> not found!`) for an unknown
+  one or another team's. Sent when the import is created.
+- `subscribers_campaign_add`: `team=`, `campaign=` (the public id), `subscriber_ids=` (the
+  team's subscribers to add, a list of primary keys: the existing ones the chunk's rows
+  named; the created ones join through `subscribers.batch.signals.subscribers_created`'s
+  `campaign=`): sent inside an import chunk's transaction, after its rows; each becomes a
+  member as the campaigns API adds one, and a subscriber already a member is left as it is
+  (so a chunk done again after a killed worker adds nobody twice). A campaign deleted since
+  raises NotFound: the chunk rolls back and the import fails with that sentence.
 """
 
 from __future__ import annotations
@@ -32,3 +45,5 @@ subscriber_unsubscribed = Signal()
 subscriber_rejected = Signal()
 subscriber_deleted = Signal()
 subscriber_changed = Signal()
+campaign_resolve = Signal()
+subscribers_campaign_add = Signal()

@@ -32,6 +32,7 @@ from referrals.services.memberships import (
     campaign_subscriber_create,
     membership_create,
     membership_delete,
+    memberships_join_many,
 )
 from referrals.services.referrals import (
     referral_approve,
@@ -65,6 +66,7 @@ __all__ = [
     "grant_reject",
     "membership_create",
     "membership_delete",
+    "memberships_join_many",
     "referral_approve",
     "referral_holding_settle",
     "referral_holding_sweep",

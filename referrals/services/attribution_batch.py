@@ -7,7 +7,9 @@ memberships in one INSERT, the campaign's counter moved once); the referred ones
 in the batch's order, through the very functions a single create calls (a referral is
 screened, recorded in each of the referrer's campaigns and maybe verified: per referral work
 whatever the path), so both paths give the same rows; and everyone's `sync_subscriber`
-events in one INSERT.
+events in one INSERT. An import's `campaign`, if any, is joined as the campaigns API adds a
+member: by the plain ones at once, by each referred one right after its referral (so a later
+row referred by an earlier one is referred in that campaign too, as row by row).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from django.db.models import prefetch_related_objects
 
 from referrals.models import CampaignMembership
 from referrals.payloads import sync_subscriber_payload
-from referrals.selectors import counter_name
+from referrals.selectors import campaign_get, counter_name
 from referrals.services.attribution import attribution_subscriber_created
 from referrals.services.campaigns import campaign_default
+from referrals.services.memberships import membership_join, memberships_join_many
 from referrals.services.referrals import (
     referral_subscriber_confirmed,
     referral_subscriber_created,
@@ -37,12 +40,16 @@ def attribution_subscribers_created(
     team: Team,
     created: Sequence[tuple[Subscriber, Subscriber | None]],
     send_webhooks: bool = True,
+    campaign: str = "",
 ) -> None:
     """Attribute a batch of new subscribers (in its transaction) as single creates would.
 
     `created` holds `(subscriber, referrer or None)` in the batch's order; with
     `send_webhooks` False no `sync_subscriber` event is written (an import that asked so).
+    With `campaign` (a public id of the team's) each also joins that campaign; NotFound if
+    the team has no such campaign (any more).
     """
+    target = campaign_get(team=team, identifier=campaign) if campaign else None
     default = campaign_default(team=team)
     plain = [subscriber for subscriber, referrer in created if referrer is None]
     memberships = CampaignMembership.objects.bulk_create(
@@ -55,6 +62,10 @@ def attribution_subscribers_created(
         for subscriber in plain
     )
     counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
+    if target is not None:
+        memberships_join_many(
+            campaign=target, subscriber_ids=[s.pk for s in plain], new_subscribers=True
+        )
     referred = [subscriber for subscriber, referrer in created if referrer is not None]
     for subscriber, referrer in created:
         if referrer is None:
@@ -63,6 +74,8 @@ def attribution_subscribers_created(
         referral_subscriber_created(subscriber=subscriber, referrer=referrer)
         if subscriber.status == Subscriber.Status.CONFIRMED:
             referral_subscriber_confirmed(subscriber=subscriber)
+        if target is not None:
+            membership_join(campaign=target, subscriber=subscriber, recount=True)
     if not send_webhooks or not created:
         return
     # `sync_subscriber` of each, counted within the default campaign (as

@@ -192,6 +192,7 @@ def subscribers_create_many(
     items: Sequence[Mapping[str, Any]],
     origin: str = Subscriber.ORIGIN_API,
     send_webhooks: bool = True,
+    campaign: str = "",
 ) -> list[ItemResult]:
     """Create a subscriber per item (a single create's validated body, `ref_code` allowed).
 
@@ -208,6 +209,7 @@ def subscribers_create_many(
         team=team,
         created=[(subscriber, referrer) for _, subscriber, referrer in written],
         send_webhooks=send_webhooks,
+        campaign=campaign,
     )
     return [result for result in results if result is not None]
 
@@ -217,6 +219,7 @@ def subscribers_created_announce(
     team: Team,
     created: Sequence[tuple[Subscriber, Subscriber | None]],
     send_webhooks: bool = True,
+    campaign: str = "",
 ) -> None:
     """After new subscribers are written (in the caller's transaction): the team's counter
     moved once and `subscribers_created` sent once. Also for an import's set-based rows."""
@@ -224,7 +227,11 @@ def subscribers_created_announce(
         return
     counter_add(team_id=team.pk, name=COUNTER_SUBSCRIBERS, delta=len(created))
     subscribers_created.send(
-        sender=Subscriber, team=team, created=created, send_webhooks=send_webhooks
+        sender=Subscriber,
+        team=team,
+        created=created,
+        send_webhooks=send_webhooks,
+        campaign=campaign,
     )
 
 

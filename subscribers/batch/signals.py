@@ -2,7 +2,9 @@
 
 `subscribers_created` is sent inside the batch's transaction, after every row is written, with
 `sender=Subscriber`, `team=`, `created=` (a list of `(subscriber, referrer or None)` in the
-order of the request) and `send_webhooks=` (False for an import that asked for no events).
+order of the request), `send_webhooks=` (False for an import that asked for no events) and
+`campaign=` ("" or, for an import that names one, the public id of a campaign every created
+subscriber also joins, each right after its own attribution, as if added through the API).
 It stands for what `subscriber_created`, `subscriber_confirmed` (for those created confirmed)
 and `subscriber_changed` say of one subscriber: an app that reacts to those must react to this
 too (tests/subscribers/test_batch_signals.py holds every app to it), so that a batch item is

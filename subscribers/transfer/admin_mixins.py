@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
-from sparkloop.exceptions import ServiceError
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.transfer.exports import CONTENT_TYPES, export_chunks
@@ -41,6 +41,12 @@ class SubscriberImportForm(forms.Form):
         help_text="What to do with a row whose email the team already has.",
     )
     send_webhooks = forms.BooleanField(required=False)
+    campaign_uuid = forms.CharField(
+        required=False,
+        max_length=255,
+        label="Campaign",
+        help_text="Optional: a campaign uuid of the team; every row also joins it.",
+    )
 
 
 def _csv_download(queryset: QuerySet[Subscriber]) -> StreamingHttpResponse:
@@ -104,7 +110,10 @@ class SubscriberTransferAdminMixin(admin.ModelAdmin[Subscriber]):
                     size=upload.size or 0,
                     on_conflict=form.cleaned_data["on_conflict"],
                     send_webhooks=form.cleaned_data["send_webhooks"],
+                    campaign_uuid=form.cleaned_data["campaign_uuid"].strip(),
                 )
+            except NotFound as error:
+                form.add_error("campaign_uuid", error.message)
             except ServiceError as error:
                 form.add_error("file", error.message)
             else:

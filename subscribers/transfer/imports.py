@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from sparkloop.exceptions import ServiceError
+from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
 from subscribers.batch.serializers import (
     ItemError,
@@ -36,8 +36,10 @@ from subscribers.batch.serializers import (
     items_validate,
 )
 from subscribers.batch.services import subscribers_create_many
+from subscribers.models import Subscriber
 from subscribers.selectors import subscriber_lookup
 from subscribers.services import EMAIL_TAKEN, REF_CODE_TAKEN, subscriber_update
+from subscribers.signals import campaign_resolve, subscribers_campaign_add
 from subscribers.transfer.imports_pg import import_chunk_fast
 from subscribers.transfer.models import SubscriberImport, SubscriberImportFailure
 
@@ -45,7 +47,7 @@ FILE_BLANK = "File can't be blank"
 FILE_NOT_CSV = "File must be a CSV with an email column"
 FILE_TOO_LARGE = "File is too large"
 FILE_UNREADABLE = "Line {line}: the file is not UTF-8 CSV"
-CAMPAIGN_UNSUPPORTED = "Campaign uuid is not supported by imports yet"
+CAMPAIGN_NOT_FOUND = "Campaign {identifier} not found!"
 ORIGIN_IMPORT = "import"
 RUN_TASK = "subscribers.transfer.tasks.subscriber_import_run_task"
 COLUMNS = (
@@ -96,6 +98,16 @@ def import_file_check(path: Path) -> None:
         raise ServiceError(FILE_NOT_CSV)
 
 
+def import_campaign_resolve(*, team: Team, identifier: str) -> str:
+    """The public id of the team's campaign `identifier` (asked of the app that owns
+    campaigns, `subscribers.signals.campaign_resolve`); NotFound(CAMPAIGN_NOT_FOUND) for an
+    unknown one or another team's."""
+    for _, found in campaign_resolve.send(sender=Subscriber, team=team, identifier=identifier):
+        if found:
+            return str(found)
+    raise NotFound(CAMPAIGN_NOT_FOUND.format(identifier=identifier))
+
+
 def subscriber_import_create(
     *,
     team: Team,
@@ -104,15 +116,20 @@ def subscriber_import_create(
     size: int,
     on_conflict: str = SubscriberImport.OnConflict.SKIP,
     send_webhooks: bool = False,
+    campaign_uuid: str = "",
     publish: bool = True,
 ) -> SubscriberImport:
     """Keep the uploaded file (`file`: chunks() or read()) and queue its import.
 
-    With `publish` False no task is published (the caller runs the import itself; the
-    sweep would still start it if the caller never did).
-    Raises ServiceError(FILE_TOO_LARGE) over IMPORT_MAX_BYTES, (FILE_NOT_CSV) for a file
-    that is not CSV with an `email` column. The task is published when the row commits.
+    With `campaign_uuid`, every row that names a subscriber (created, updated or skipped as
+    an existing email) also joins that campaign of the team. With `publish` False no task
+    is published (the caller runs the import itself; the sweep would still start it if the
+    caller never did).
+    Raises NotFound(CAMPAIGN_NOT_FOUND) for a campaign the team does not have,
+    ServiceError(FILE_TOO_LARGE) over IMPORT_MAX_BYTES, (FILE_NOT_CSV) for a file that is
+    not CSV with an `email` column. The task is published when the row commits.
     """
+    campaign = import_campaign_resolve(team=team, identifier=campaign_uuid) if campaign_uuid else ""
     if size > int(settings.IMPORT_MAX_BYTES):
         raise ServiceError(FILE_TOO_LARGE)
     subscriber_import = SubscriberImport(
@@ -120,6 +137,7 @@ def subscriber_import_create(
         file_name=file_name[:255],
         on_conflict=on_conflict,
         send_webhooks=send_webhooks,
+        campaign_uuid=campaign,
     )
     path = import_dir() / f"{subscriber_import.public_id}.csv"
     with open(path, "wb") as out:
@@ -200,10 +218,12 @@ def _chunk_write(
     and every row elsewhere, through the batch write path, in file order."""
     counts = {"created": 0, "updated": 0, "skipped": 0}
     failures: list[SubscriberImportFailure] = []
+    existing: list[str] = []  # the emails of rows that named a subscriber the team had
 
     def tally(row: tuple[int, dict[str, str]], outcome: str | None) -> None:
         if outcome in counts:
             counts[str(outcome)] += 1
+            existing.append(row[1]["email"])
         else:
             failures.append(_failure(subscriber_import, row, str(outcome)))
 
@@ -215,6 +235,7 @@ def _chunk_write(
                 rows=rows,
                 origin=ORIGIN_IMPORT,
                 send_webhooks=subscriber_import.send_webhooks,
+                campaign=subscriber_import.campaign_uuid,
             )
             counts["created"] += fast.created
             for pos in fast.taken:
@@ -223,6 +244,8 @@ def _chunk_write(
                 tally(rows[pos], REF_CODE_TAKEN)
             rest = [rows[pos] for pos in fast.rest]
         _rows_write(subscriber_import, rest, counts, tally)
+        if subscriber_import.campaign_uuid and existing:
+            _campaign_add(subscriber_import, existing)
         SubscriberImportFailure.objects.bulk_create(failures)
         moved = SubscriberImport.objects.filter(pk=subscriber_import.pk, run_token=token).update(
             processed_rows=F("processed_rows") + len(rows),
@@ -244,7 +267,8 @@ def _rows_write(
     counts: dict[str, int],
     tally: Callable[[tuple[int, dict[str, str]], str | None], None],
 ) -> None:
-    """Rows through the API's validation and the batch write path, in order."""
+    """Rows through the API's validation and the batch write path, in order (the created
+    ones join the import's campaign, if any, through the batch's announcement)."""
     if not rows:
         return
     parsed = items_validate(SubscriberBatchCreateItemSerializer, [data for _, data in rows])
@@ -257,6 +281,7 @@ def _rows_write(
         items=[p for _, p in valid],
         origin=ORIGIN_IMPORT,
         send_webhooks=subscriber_import.send_webhooks,
+        campaign=subscriber_import.campaign_uuid,
     )
     for result in results:
         position = valid[result.index][0]
@@ -267,6 +292,25 @@ def _rows_write(
         if result.error == EMAIL_TAKEN:
             outcome = _conflict(subscriber_import, rows[position][1])
         tally(rows[position], outcome)
+
+
+def _campaign_add(subscriber_import: SubscriberImport, emails: list[str]) -> None:
+    """The existing subscribers the chunk's rows named (skipped or updated) join the
+    import's campaign, after its rows, in its transaction (`subscribers_campaign_add`);
+    the created ones joined as they were announced."""
+    keys = {email.strip().lower() for email in emails if "\x00" not in email}
+    ids = list(
+        Subscriber.objects.filter(
+            team=subscriber_import.team, email_normalized__in=keys
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        subscribers_campaign_add.send(
+            sender=Subscriber,
+            team=subscriber_import.team,
+            campaign=subscriber_import.campaign_uuid,
+            subscriber_ids=ids,
+        )
 
 
 def _failure(
@@ -334,6 +378,8 @@ def subscriber_import_run(
         return _end(import_id, token, SubscriberImport.Status.FAILED, _unreadable(error))
     except FileNotFoundError:
         return _end(import_id, token, SubscriberImport.Status.FAILED, "The file is gone")
+    except NotFound as error:  # the import's campaign was deleted since
+        return _end(import_id, token, SubscriberImport.Status.FAILED, error.message)
     return _end(import_id, token, SubscriberImport.Status.COMPLETED, None)
 
 

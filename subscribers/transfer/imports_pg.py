@@ -212,9 +212,11 @@ def import_chunk_fast(
     rows: Sequence[tuple[int, dict[str, str]]],
     origin: str,
     send_webhooks: bool,
+    campaign: str = "",
 ) -> FastOutcome:
     """Write the chunk's plain new rows set-based (in the caller's transaction); the
-    positions of the rows whose email or ref code the team has, and of the rest."""
+    positions of the rows whose email or ref code the team has, and of the rest. The
+    created ones also join `campaign` (a public id), if any, through the announcement."""
     _stage(team.pk, rows)
     params: dict[str, Any] = {"team": team.pk, "now": timezone.now(), "origin": origin}
     outcome = FastOutcome()
@@ -243,6 +245,7 @@ def import_chunk_fast(
             team=team,
             created=[(subscriber, None) for _, subscriber in created],
             send_webhooks=send_webhooks,
+            campaign=campaign,
         )
     outcome.created = len(created)
     for pos in range(len(rows)):

@@ -40,6 +40,8 @@ class SubscriberImport(models.Model):
         max_length=8, choices=OnConflict.choices, default=OnConflict.SKIP
     )
     send_webhooks = models.BooleanField(default=False)
+    # The campaign every row joins (its public id, checked when the import is created), or "".
+    campaign_uuid = models.CharField(max_length=32, blank=True, default="")
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)

@@ -110,9 +110,13 @@ extend_schema_view(
         description=(
             "`multipart/form-data`: `file` (CSV, UTF-8, a header row naming at least `email`; "
             "`.csv.gz` accepted), `on_conflict` (`skip` or `update` an existing email), "
-            "`send_webhooks` (default false). Columns: email, name, ref_code, referrer_code, "
-            "ip_address, user_agent, utm_source, utm_campaign, country_code, created_at, "
-            "status; others are ignored. The import runs in the background: poll it."
+            "`send_webhooks` (default false), `campaign_uuid` (optional: every row that names "
+            "a subscriber, created, updated or skipped as an existing email, also joins that "
+            "campaign, as `POST /v2/campaigns/:id/campaign_memberships` adds one; a member "
+            "already stays as it is; unknown or another team's: 404 `Campaign <id> not "
+            "found!`). Columns: email, name, ref_code, referrer_code, ip_address, user_agent, "
+            "utm_source, utm_campaign, country_code, created_at, status; others are ignored. "
+            "The import runs in the background: poll it."
         ),
         request={"multipart/form-data": SubscriberImportCreateInputSerializer},
         responses={202: IMPORT},
@@ -167,7 +171,10 @@ _field_examples = field_examples(
             "uuid": IMPORT_EXAMPLE["uuid"],
             "file_name": IMPORT_EXAMPLE["file_name"],
         },
-        "SubscriberImportCreateInputRequest": {"file": "subscribers.csv"},
+        "SubscriberImportCreateInputRequest": {
+            "file": "subscribers.csv",
+            "campaign_uuid": "MF3c9e1a7b2d",
+        },
     },
 )
 

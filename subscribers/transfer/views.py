@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from sparkloop.api.pagination import paginate
 from sparkloop.api.parsers import LenientJSONParser
 from sparkloop.api.views import TeamViewSet
-from sparkloop.exceptions import ServiceError
 from subscribers.selectors import subscriber_list
 from subscribers.transfer import imports, selectors
 from subscribers.transfer.exports import CONTENT_TYPES, export_chunks, failure_chunks
@@ -62,8 +61,6 @@ class SubscriberImportViewSet(TeamViewSet):
     def create(self, request: Request) -> Response:
         data = SubscriberImportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data.get("campaign_uuid"):
-            raise ServiceError(imports.CAMPAIGN_UNSUPPORTED)
         upload = data.validated_data["file"]
         subscriber_import = imports.subscriber_import_create(
             team=self.team,
@@ -72,6 +69,7 @@ class SubscriberImportViewSet(TeamViewSet):
             size=upload.size or 0,
             on_conflict=data.validated_data["on_conflict"],
             send_webhooks=data.validated_data["send_webhooks"],
+            campaign_uuid=data.validated_data.get("campaign_uuid") or "",
         )
         return Response(self._one(subscriber_import), status=202)
 

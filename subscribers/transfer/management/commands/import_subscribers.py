@@ -1,4 +1,5 @@
-"""`manage.py import_subscribers --team NAME FILE`: an import run here, with a progress bar."""
+"""`manage.py import_subscribers --team NAME [--campaign UUID] FILE`: an import run here,
+with a progress bar."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--team", required=True, help="Team name")
         parser.add_argument("--on-conflict", choices=["skip", "update"], default="skip")
         parser.add_argument("--send-webhooks", action="store_true")
+        parser.add_argument(
+            "--campaign", default="", metavar="UUID", help="Also add every row to this campaign"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         team = Team.objects.filter(name=options["team"]).first()
@@ -49,6 +53,7 @@ class Command(BaseCommand):
                     size=path.stat().st_size,
                     on_conflict=options["on_conflict"],
                     send_webhooks=options["send_webhooks"],
+                    campaign_uuid=options["campaign"],
                     publish=False,  # run here, below
                 )
         except ServiceError as error:
