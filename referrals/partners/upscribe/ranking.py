@@ -91,7 +91,7 @@ def _geo(country: str | None) -> str:
 
 
 SQL = """
-WITH rates AS (
+WITH rates AS {materialized}(
     SELECT r.program_id,
         CAST(SUM(CASE WHEN r.status = %(confirmed)s THEN 1 ELSE 0 END) AS {float})
             / COUNT(*) AS rate
@@ -213,6 +213,8 @@ def ranked_for_visitor(
         profile_id=f"(SELECT pp.id FROM {_t(PartnerProfile)} pp WHERE pp.team_id = %(team)s)",  # noqa: S608
         columns=_columns(),
         float="DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL",
+        # Computed once: inlined, a misestimated plan re-ran it for every candidate row.
+        materialized="MATERIALIZED " if connection.vendor == "postgresql" else "",
         at_once=", ".join(f"%(at_once_{n})s" for n in range(len(AT_ONCE_REASONS))),
         geo=_geo(country),
     )
