@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from referrals.partners.earnings import services
-from referrals.partners.models import PartnerReferral, Payout
+from referrals.partners.models import EarningsEntry, PartnerReferral, Payout
 from sparkloop.admin import CappedCountPaginator
 from sparkloop.admin_actions import run_bulk_action
 
@@ -78,6 +78,44 @@ class PartnerReferralAdmin(admin.ModelAdmin[PartnerReferral]):
     def has_delete_permission(
         self, request: HttpRequest, obj: PartnerReferral | None = None
     ) -> bool:
+        return False
+
+
+@admin.register(EarningsEntry)
+class EarningsEntryAdmin(admin.ModelAdmin[EarningsEntry]):
+    """The append-only ledger, read-only: each line with what it comes from (a partner
+    referral, an offer conversion a partner sent, a payout)."""
+
+    list_display = ("id", "partner_profile", "kind", "amount_cents", "source", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("partner_profile", "referral", "offer_submission__offer", "payout")
+    search_fields = ("=partner_profile__public_id",)
+    raw_id_fields = ("partner_profile", "referral", "offer_submission", "payout")
+    ordering = ("-created_at", "-id")
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    actions = None
+
+    @admin.display(description="from")
+    def source(self, obj: EarningsEntry) -> str:
+        if obj.referral is not None:
+            return f"Partner referral {obj.referral.public_id}"
+        if obj.offer_submission is not None:
+            submission = obj.offer_submission
+            return f"Offer {submission.offer.name} ({submission.public_id})"
+        if obj.payout is not None:
+            return f"Payout {obj.payout.public_id}"
+        return "-"
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: EarningsEntry | None = None
+    ) -> list[str]:
+        return [field.name for field in EarningsEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EarningsEntry | None = None) -> bool:
         return False
 
 

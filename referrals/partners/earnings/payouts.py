@@ -75,9 +75,10 @@ def _payout_create(*, profile_id: int, month_start: date, minimum: int) -> Payou
     else:
         first = EarningsEntry.objects.filter(partner_profile=profile).order_by("created_at").first()
         period_start = month_of(first.created_at.date()) if first else month_of(period_end)
-    referrals = EarningsEntry.objects.filter(
+    referrals = EarningsEntry.objects.filter(  # referrals only, not offer conversions
         partner_profile=profile,
         kind=EarningsEntry.Kind.EARNED,
+        referral__isnull=False,
         created_at__date__gte=period_start,
         created_at__date__lt=month_start,
     ).count()

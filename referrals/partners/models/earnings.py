@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from referrals.partners.models.catalog import PartnerCampaign, PartnerProfile, PartnerProgram
+from referrals.partners.models.offers import OfferSubmission
 from sparkloop.fields import BulkJSONField
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
@@ -169,7 +170,8 @@ class Payout(models.Model):
 
 class EarningsEntry(models.Model):
     """One append-only line of a partner's ledger; amounts are signed cents and the balance
-    is their sum. `earned` (+CPA, a confirmed referral), `paid_out` (-amount, a payout made),
+    is their sum. `earned` (+CPA, a confirmed referral or a payable offer conversion that a
+    partner sent: `referral` or `offer_submission`), `paid_out` (-amount, a payout made),
     `reversed` (undoes an earlier line: +amount for a failed payout's `paid_out`)."""
 
     class Kind(models.TextChoices):
@@ -185,6 +187,9 @@ class EarningsEntry(models.Model):
     referral = models.ForeignKey(
         PartnerReferral, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    offer_submission = models.ForeignKey(
+        OfferSubmission, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     payout = models.ForeignKey(
         Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
@@ -194,9 +199,15 @@ class EarningsEntry(models.Model):
         verbose_name_plural = "earnings entries"
         constraints = [
             # Exactly once, whatever runs at the same time: one `earned` line per referral,
-            # one `paid_out` and at most one `reversed` line per payout.
+            # one per converted offer submission, one `paid_out` and at most one `reversed`
+            # line per payout.
             models.UniqueConstraint(
                 fields=["referral"], condition=Q(kind="earned"), name="uniq_entry_earned"
+            ),
+            models.UniqueConstraint(
+                fields=["offer_submission"],
+                condition=Q(kind="earned", offer_submission__isnull=False),
+                name="uniq_entry_earned_offer",
             ),
             models.UniqueConstraint(
                 fields=["payout", "kind"],

@@ -103,6 +103,14 @@ class OfferSubmission(models.Model):
         blank=True,
         related_name="offer_submissions",
     )
+    # The upscribe whose subscribe made it (a visitor's pick of the offer), if any.
+    upscribe = models.ForeignKey(
+        "partners.Upscribe",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offer_submissions",
+    )
     email = models.CharField(max_length=254, blank=True, default="")  # a lead's
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +123,12 @@ class OfferSubmission(models.Model):
         indexes = [
             models.Index(
                 "offer", F("created_at").desc(), F("id").desc(), name="offersub_offer_idx"
+            ),
+            # An upscribe's offer picks of the last 30 days (its stats).
+            models.Index(
+                fields=["upscribe", "created_at"],
+                name="offersub_upscribe_idx",
+                condition=Q(upscribe__isnull=False),
             ),
         ]
 

@@ -9,6 +9,7 @@ from django.db.models import F
 
 from referrals.partners.models.catalog import PartnerCampaign, Publication
 from referrals.partners.models.earnings import PartnerReferral
+from referrals.partners.models.offers import Offer
 from sparkloop.ids import make_public_id
 from sparkloop.models import Team
 
@@ -43,6 +44,8 @@ class Upscribe(models.Model):
     after_submission_rules = models.JSONField(default=no_rules, blank=True)
     # Generate also offers listed network programs the team has not joined yet.
     auto_pilot = models.BooleanField(default=False)
+    # Generate also ranks other teams' active public offers in (docs/upscribe.md).
+    show_offers = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,3 +122,24 @@ class UpscribePick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upscribe_id}/{self.campaign_id} {self.referral_id}"
+
+
+class UpscribeOfferImpressionDay(models.Model):
+    """How often one upscribe showed one offer on one day (UTC); kept as
+    UpscribeImpressionDay is, by one multi-row upsert per generate."""
+
+    upscribe = models.ForeignKey(Upscribe, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    impressions = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upscribe", "offer", "day"], name="uniq_upscribe_offer_impression_day"
+            )
+        ]
+        indexes = [models.Index(fields=["upscribe", "day"], name="upscribe_offer_impr_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.upscribe_id}/{self.offer_id} {self.day}: {self.impressions}"

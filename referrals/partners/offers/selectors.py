@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from referrals.partners.models import PartnerCampaign, PartnerProfile
 from referrals.partners.models.offers import Offer, OfferBudgetMonth, OfferSubmission
+from referrals.partners.models.upscribe import Upscribe, UpscribeOfferImpressionDay
+from referrals.partners.upscribe.selectors import STATS_DAYS, Stats
 from sparkloop.exceptions import NotFound
 from sparkloop.models import Team
 
@@ -71,7 +90,7 @@ def conversion_submission_get(
         raise NotFound(CONVERSION_OFFER_NOT_FOUND)
     submission = (
         OfferSubmission.objects.filter(offer=offer, public_id=submission_uuid)
-        .select_related("offer")
+        .select_related("offer", "partner_profile")
         .first()
     )
     if submission is None:
@@ -105,3 +124,167 @@ def page_campaign_lookup(*, ref_code: str) -> PartnerCampaign | None:
     if program is not None and program.status != program.Status.ACTIVE:
         return None
     return campaign
+
+
+# --- Offers in an upscribe (docs/upscribe.md, offers) ---------------------------------------
+
+# The ranking's conversion rate of an offer with fewer visits than this (as a program with
+# too few settled referrals counts ranking.UNKNOWN_RATE).
+OFFER_MIN_CLICKS = 20
+OFFER_UNKNOWN_RATE = 0.5
+
+
+@dataclass(frozen=True)
+class OfferRecommendation:
+    """Another team's offer as one upscribe shows it to one visitor: the offer (with this
+    month's spend, `budget_used_cents`), the recommending team's partner profile uuid (the
+    click link names it), and the expected earnings that ranked it (cents per pick)."""
+
+    offer: Offer
+    partner_id: str
+    partner_profile_id: int
+    expected: float
+
+    @property
+    def available_budget_cents(self) -> int:
+        used = int(getattr(self.offer, "budget_used_cents", 0) or 0)
+        return max(0, self.offer.monthly_budget_cents - used)
+
+
+def offer_accepts_country(offer: Offer, *, country_code: str | None) -> bool:
+    """Whether `offer`'s geo rules take a visitor from `country_code` (alpha-2, any case):
+    the rules of catalog's program_accepts_location without regions. An unknown country
+    (None) is taken only by a worldwide offer without a block list. Pure: no query."""
+    country = (country_code or "").strip().upper() or None
+    blocked = {c.upper() for c in offer.blocked_countries}
+    if country is None:
+        return offer.allow_worldwide_referrals and not blocked
+    if country in blocked:
+        return False
+    allowed = {c.upper() for c in offer.allowed_countries}
+    return offer.allow_worldwide_referrals or not allowed or country in allowed
+
+
+def _geo_filter(qs: QuerySet[Offer], country_code: str | None) -> QuerySet[Offer]:
+    """offer_accepts_country in SQL, on the JSON lists' text (`["US", "CA"]` holds `"US"`
+    quoted on PostgreSQL and SQLite alike; `icontains` escapes LIKE's wildcards)."""
+    country = (country_code or "").strip().upper() or None
+    qs = qs.annotate(
+        blocked_text=Cast("blocked_countries", TextField()),
+        allowed_text=Cast("allowed_countries", TextField()),
+    )
+    if country is None:
+        return qs.filter(allow_worldwide_referrals=True, blocked_text="[]")
+    quoted = json.dumps(country)
+    return qs.exclude(blocked_text__icontains=quoted).filter(
+        Q(allow_worldwide_referrals=True) | Q(allowed_text="[]") | Q(allowed_text__icontains=quoted)
+    )
+
+
+def _expected() -> Any:
+    """CPA x the offer's conversion rate from its maintained counters (conversions /
+    visits), OFFER_UNKNOWN_RATE below OFFER_MIN_CLICKS visits: cents per pick."""
+    rate = Case(
+        When(
+            clicks_count__gte=OFFER_MIN_CLICKS,
+            then=Cast("conversions_count", FloatField()) / Cast("clicks_count", FloatField()),
+        ),
+        default=Value(OFFER_UNKNOWN_RATE),
+        output_field=FloatField(),
+    )
+    return Cast("cpa_cents", FloatField()) * rate
+
+
+def upscribe_offer_candidates(
+    *, team: Team, country_code: str | None, limit: int, conversion_type: str | None = None
+) -> QuerySet[Offer]:
+    """Other teams' active public offers that a visitor from `country_code` may be shown
+    through `team`'s upscribe now: open to the country, this month's budget holding one more
+    CPA; best expected earnings first (`expected`), newest first among equals. One query."""
+    qs = network_offer_list(team=team)
+    if conversion_type is not None:
+        qs = qs.filter(conversion_type=conversion_type)
+    qs = _geo_filter(qs, country_code).annotate(expected=_expected())
+    return qs.order_by("-expected", "-created_at", "-id")[:limit]
+
+
+def upscribe_offer_picks(*, team: Team, codes: list[str]) -> dict[str, Offer]:
+    """Those of `codes` (offer uuids) that are other teams' active public offers, by uuid,
+    each with this month's spend (`budget_used_cents`)."""
+    return {o.public_id: o for o in network_offer_list(team=team).filter(public_id__in=codes)}
+
+
+def offer_recommendations_counts(
+    recs: list[OfferRecommendation],
+) -> dict[int, dict[str, int]]:
+    """Per offer of `recs` (by id), what their recommending partner sent converted, all
+    time: `confirmed` (payable), `rejected` (converted beyond the budget) and `earnings`
+    (cents). One grouped query; none without offers."""
+    if not recs:
+        return {}
+    rows = (
+        OfferSubmission.objects.filter(
+            partner_profile_id=recs[0].partner_profile_id,
+            offer_id__in=[r.offer.pk for r in recs],
+            converted_at__isnull=False,
+        )
+        .values("offer_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(payable=True)),
+            rejected=Count("id", filter=Q(payable=False)),
+            earnings=Sum("cpa_cents", filter=Q(payable=True)),
+        )
+    )
+    return {
+        r["offer_id"]: {
+            "confirmed": r["confirmed"],
+            "rejected": r["rejected"],
+            "earnings": int(r["earnings"] or 0),
+        }
+        for r in rows
+    }
+
+
+def upscribe_offer_stats(*, upscribe: Upscribe) -> list[tuple[Offer, Stats]]:
+    """The upscribe's offers of the last 30 days, as its stats show recommendations:
+    impressions, picks (submissions its subscribe made) and what they became (`confirmed`:
+    payable conversions, `rejected`: beyond the budget; `pending` 0: a lead converts at
+    once) with their earnings. Three queries, none for an upscribe that never showed one."""
+    today = timezone.now().date()
+    impressions = dict(
+        UpscribeOfferImpressionDay.objects.filter(
+            upscribe=upscribe, day__gt=today - timedelta(days=STATS_DAYS)
+        )
+        .values("offer_id")
+        .annotate(n=Sum("impressions"))
+        .values_list("offer_id", "n")
+    )
+    since = timezone.now() - timedelta(days=STATS_DAYS)
+    picks = {
+        row["offer_id"]: row
+        for row in OfferSubmission.objects.filter(upscribe=upscribe, created_at__gte=since)
+        .values("offer_id")
+        .annotate(
+            picks=Count("id"),
+            confirmed=Count("id", filter=Q(converted_at__isnull=False, payable=True)),
+            rejected=Count("id", filter=Q(converted_at__isnull=False, payable=False)),
+            earnings=Sum("cpa_cents", filter=Q(payable=True)),
+        )
+    }
+    ids = set(impressions) | set(picks)
+    if not ids:
+        return []
+    offers = Offer.objects.filter(pk__in=ids).order_by("-created_at", "-id")
+    rows = []
+    for offer in offers:
+        row: dict[str, Any] = dict(picks.get(offer.pk, {}))
+        stats = Stats(
+            impressions=int(impressions.get(offer.pk) or 0),
+            picks=row.get("picks", 0),
+            pending=0,
+            confirmed=row.get("confirmed", 0),
+            rejected=row.get("rejected", 0),
+            earnings_cents=int(row.get("earnings") or 0),
+        )
+        rows.append((offer, stats))
+    return rows

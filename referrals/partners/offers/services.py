@@ -9,18 +9,34 @@ concurrent conversions never overspend a month.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from referrals.partners.earnings.selectors import program_confirmation_rates
 from referrals.partners.earnings.services import partner_referral_create
-from referrals.partners.models import PartnerCampaign, PartnerProfile, PartnerReferral
+from referrals.partners.models import (
+    EarningsEntry,
+    PartnerCampaign,
+    PartnerProfile,
+    PartnerReferral,
+)
 from referrals.partners.models.offers import Offer, OfferBudgetMonth, OfferSubmission
+from referrals.partners.models.upscribe import Upscribe, UpscribeOfferImpressionDay
 from referrals.partners.offers.payloads import offer_lead_payload
-from referrals.partners.offers.selectors import month_start
+from referrals.partners.offers.selectors import (
+    OfferRecommendation,
+    month_start,
+    offer_accepts_country,
+    upscribe_offer_candidates,
+    upscribe_offer_picks,
+)
+from referrals.partners.upscribe.ranking import UNKNOWN_RATE
+from referrals.partners.upscribe.selectors import GENERATE_MAX, Recommendation
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
 from sparkloop.updates import model_update
@@ -105,7 +121,9 @@ def _budget_spend(offer: Offer, cents: int, now: datetime) -> bool:
 
 
 def _convert(submission: OfferSubmission, now: datetime) -> bool:
-    """Claim and convert `submission` once; False if it was converted already."""
+    """Claim and convert `submission` once; False if it was converted already. A payable
+    conversion that another team's partner sent appends its `earned` ledger line (once:
+    the claim, and the ledger's unique rule per submission)."""
     claimed = OfferSubmission.objects.filter(pk=submission.pk, converted_at__isnull=True).update(
         converted_at=now
     )
@@ -117,6 +135,14 @@ def _convert(submission: OfferSubmission, now: datetime) -> bool:
         OfferSubmission.objects.filter(pk=submission.pk).update(
             cpa_cents=offer.cpa_cents, payable=True
         )
+        partner = submission.partner_profile
+        if partner is not None and partner.team_id != offer.team_id:
+            EarningsEntry.objects.create(
+                partner_profile=partner,
+                kind=EarningsEntry.Kind.EARNED,
+                amount_cents=offer.cpa_cents,
+                offer_submission=submission,
+            )
     Offer.objects.filter(pk=offer.pk).update(conversions_count=F("conversions_count") + 1)
     submission.converted_at = now
     submission.cpa_cents, submission.payable = (offer.cpa_cents, True) if paid else (0, False)
@@ -140,6 +166,7 @@ def offer_submission_create(
     email: str | None = None,
     partner_profile: PartnerProfile | None = None,
     ip_address: str | None = None,
+    upscribe: Upscribe | None = None,
 ) -> OfferSubmission:
     """A visit to `offer` (`/o/<offer_uuid>`, or a recommendation's click): one submission.
 
@@ -151,6 +178,7 @@ def offer_submission_create(
     submission = OfferSubmission.objects.create(
         offer=offer,
         partner_profile=partner_profile,
+        upscribe=upscribe,
         email=(email or "").strip(),
         ip_address=ip_address or None,
     )
@@ -210,3 +238,151 @@ def hosted_signup(
         utm_source=utm_source or None,
         utm_campaign=utm_campaign or None,
     )
+
+
+# --- Offers in an upscribe (docs/upscribe.md, offers) -------------------------------------
+# Called from upscribe's generate and subscribe when the upscribe's `show_offers` is on.
+
+OFFER_CODE_PREFIX = "offer_"
+PICK_CONFIRMED = "confirmed"
+PICK_REJECTED = "rejected"
+PICK_SKIPPED = "skipped"
+
+
+def _recommending_profile(upscribe: Upscribe) -> PartnerProfile:
+    """The upscribe's team's partner profile (with its team): the partner its offers
+    credit."""
+    return PartnerProfile.objects.select_related("team").get(team_id=upscribe.team_id)
+
+
+def _publication_expected(chosen: list[Recommendation]) -> dict[int, float]:
+    """Each paid publication's expected earnings as generate ranked it: CPA x its program's
+    90-day confirmation rate (ranking.UNKNOWN_RATE without one); one query."""
+    programs = {r.campaign.program_id: r.campaign.program for r in chosen if r.campaign.program}
+    rates = program_confirmation_rates(sorted(p for p in programs if p is not None))
+    return {
+        pid: program.cpa_cents * (UNKNOWN_RATE if rates.get(pid) is None else rates[pid] or 0.0)
+        for pid, program in programs.items()
+        if pid is not None and program is not None
+    }
+
+
+def upscribe_offers_rank_in(
+    *,
+    upscribe: Upscribe,
+    chosen: list[Recommendation],
+    country_code: str | None,
+    limit: int,
+) -> list[Recommendation | OfferRecommendation]:
+    """Generate with offers: other teams' active public offers open to the visitor's
+    country with this month's budget for one more CPA (selectors.upscribe_offer_candidates)
+    ranked in among `chosen` (generate's publications, already in order): pinned
+    publications first, then everything by expected earnings (a publication before an offer
+    when equal), cut at `limit`. The offers shown get one impression each, in one upsert."""
+    limit = max(1, min(limit, GENERATE_MAX))
+    profile = _recommending_profile(upscribe)
+    offers = list(
+        upscribe_offer_candidates(team=profile.team, country_code=country_code, limit=limit)
+    )
+    if not offers:
+        return list(chosen)
+    expected = _publication_expected(chosen)
+    pinned = [r for r in chosen if r.pinned]
+    ranked: list[tuple[float, int, int, Recommendation | OfferRecommendation]] = [
+        (expected.get(r.campaign.program_id or 0, 0.0), 0, n, r)
+        for n, r in enumerate(r for r in chosen if not r.pinned)
+    ]
+    for n, offer in enumerate(offers):
+        value = float(getattr(offer, "expected", 0.0))  # selectors' annotation
+        ranked.append(
+            (value, 1, n, OfferRecommendation(offer, profile.public_id, profile.pk, value))
+        )
+    ranked.sort(key=lambda row: (-row[0], row[1], row[2]))
+    merged = [*pinned, *(row[3] for row in ranked)][:limit]
+    offer_impressions_record(
+        upscribe=upscribe,
+        offer_ids=[r.offer.pk for r in merged if isinstance(r, OfferRecommendation)],
+    )
+    return merged
+
+
+def offer_impressions_record(
+    *, upscribe: Upscribe, offer_ids: list[int], day: date | None = None
+) -> None:
+    """Add one impression of each of `offer_ids` to today's rows: one multi-row INSERT ...
+    ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), in offer order (no deadlock)."""
+    if not offer_ids:
+        return
+    day = day or timezone.now().date()
+    table = connection.ops.quote_name(UpscribeOfferImpressionDay._meta.db_table)
+    ids = sorted(set(offer_ids))
+    values = ", ".join(["(%s, %s, %s, 1)"] * len(ids))
+    params: list[int | date] = []
+    for offer_id in ids:
+        params += [upscribe.pk, offer_id, day]
+    sql = (
+        f"INSERT INTO {table} (upscribe_id, offer_id, day, impressions) "  # noqa: S608
+        f"VALUES {values} ON CONFLICT (upscribe_id, offer_id, day) "
+        f"DO UPDATE SET impressions = {table}.impressions + EXCLUDED.impressions"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@dataclass(frozen=True)
+class OfferPickOutcome:
+    """What subscribe did with one offer code: `confirmed` (a lead converted, payable),
+    `rejected` (with its reason) or `skipped`."""
+
+    status: str
+    rejection_reason: str | None = None
+
+
+def upscribe_offers_subscribe(
+    *, upscribe: Upscribe, email: str, codes: list[str], country_code: str | None
+) -> dict[str, OfferPickOutcome]:
+    """Subscribe's offer codes (`offer_…`): each lead offer that generate could show this
+    visitor (an upscribe with `show_offers`, another team's active public offer, open to
+    the visitor's country, this month's budget holding one more CPA) converts on `email`
+    (a submission credited to the upscribe's team as its partner, `new_offer_lead`, the
+    ledger's `earned` line), each in a transaction of its own. Click and action offers
+    cannot convert from an email, and any other code is `skipped`; an email that already
+    converted on the offer is `rejected` (`already_subscribed`), a conversion the budget
+    could no longer hold `rejected` (`budget_exhausted`)."""
+    skipped = OfferPickOutcome(PICK_SKIPPED)
+    if not upscribe.show_offers or not codes:
+        return dict.fromkeys(codes, skipped)
+    profile = _recommending_profile(upscribe)
+    offers = upscribe_offer_picks(team=profile.team, codes=codes)
+    outcomes = {}
+    for code in codes:
+        offer = offers.get(code)
+        if (
+            offer is None
+            or offer.conversion_type != Offer.ConversionType.LEAD
+            or not offer_accepts_country(offer, country_code=country_code)
+        ):
+            outcomes[code] = skipped
+            continue
+        outcomes[code] = _offer_pick(upscribe=upscribe, offer=offer, profile=profile, email=email)
+    return outcomes
+
+
+@transaction.atomic
+def _offer_pick(
+    *, upscribe: Upscribe, offer: Offer, profile: PartnerProfile, email: str
+) -> OfferPickOutcome:
+    # The offer's row serialises the picks of one offer: one person converts on it once.
+    Offer.objects.select_for_update().filter(pk=offer.pk).first()
+    email = email.strip()
+    converted = OfferSubmission.objects.filter(
+        offer=offer, email__iexact=email, converted_at__isnull=False
+    )
+    if converted.exists():
+        return OfferPickOutcome(PICK_REJECTED, PartnerReferral.RejectionReason.ALREADY_SUBSCRIBED)
+    submission = offer_submission_create(
+        offer=offer, email=email, partner_profile=profile, upscribe=upscribe
+    )
+    if submission.payable:
+        return OfferPickOutcome(PICK_CONFIRMED)
+    return OfferPickOutcome(PICK_REJECTED, PartnerReferral.RejectionReason.BUDGET_EXHAUSTED)

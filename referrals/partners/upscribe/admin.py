@@ -18,7 +18,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from referrals.partners.models.upscribe import Upscribe, UpscribeRecommendation
+from referrals.partners.offers.selectors import upscribe_offer_stats
 from referrals.partners.upscribe import selectors, services
+from referrals.partners.upscribe.serializers import stats_add
 from sparkloop.admin_actions import run_bulk_action
 from sparkloop.exceptions import ServiceError
 
@@ -63,15 +65,35 @@ def _money(cents: int) -> str:
 
 @admin.register(Upscribe)
 class UpscribeAdmin(admin.ModelAdmin[Upscribe]):
-    list_display = ("public_id", "team", "publication", "active", "auto_pilot", "created_at")
-    list_filter = ("active", "auto_pilot")
+    list_display = (
+        "public_id",
+        "team",
+        "publication",
+        "active",
+        "auto_pilot",
+        "show_offers",
+        "created_at",
+    )
+    list_filter = ("active", "auto_pilot", "show_offers")
     search_fields = ("public_id", "team__name", "publication__name")
     list_select_related = ("team", "publication")
     raw_id_fields = ("team", "publication")
     readonly_fields = ("public_id", "created_at", "updated_at", "last_30_days")
     inlines = (RecommendationSettingInline,)
     fieldsets = (
-        (None, {"fields": ("team", "publication", "public_id", "active", "auto_pilot")}),
+        (
+            None,
+            {
+                "fields": (
+                    "team",
+                    "publication",
+                    "public_id",
+                    "active",
+                    "auto_pilot",
+                    "show_offers",
+                )
+            },
+        ),
         (
             "Widget",
             {
@@ -101,22 +123,26 @@ class UpscribeAdmin(admin.ModelAdmin[Upscribe]):
             return "-"
         total, per = selectors.upscribe_stats(upscribe=obj)
         campaigns = selectors.stats_campaigns(upscribe=obj, campaign_ids=per)
+        labelled = [(c.publication.name, c.ref_code, per[c.pk]) for c in campaigns]
+        offers = upscribe_offer_stats(upscribe=obj)  # offers: their rows, in the totals
+        labelled += [(f"Offer: {o.name}", o.public_id, stats) for o, stats in offers]
+        total = stats_add(total, *(stats for _, stats in offers))
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
             "<td>{}</td><td>{}</td></tr>",
             (
                 (
-                    c.publication.name,
-                    c.ref_code,
-                    per[c.pk].impressions,
-                    per[c.pk].picks,
-                    per[c.pk].pending,
-                    per[c.pk].confirmed,
-                    per[c.pk].rejected,
-                    _money(per[c.pk].earnings_cents),
+                    label,
+                    code,
+                    stats.impressions,
+                    stats.picks,
+                    stats.pending,
+                    stats.confirmed,
+                    stats.rejected,
+                    _money(stats.earnings_cents),
                 )
-                for c in campaigns
+                for label, code, stats in labelled
             ),
         )
         return format_html(

@@ -8,7 +8,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 from referrals.partners.models import PartnerCampaign
+from referrals.partners.models.offers import Offer
 from referrals.partners.models.upscribe import Upscribe
+from referrals.partners.offers.selectors import OfferRecommendation
 from referrals.partners.upscribe.selectors import GENERATE_MAX, Recommendation, Stats
 from sparkloop.exceptions import ServiceError
 
@@ -18,6 +20,8 @@ RECOMMENDATIONS_MISSING = "Recommendations param is missing or empty."
 PUBLICATION_UUID_BLANK = "Publication uuid can't be blank"
 REASON_BLANK = "Reason can't be blank"
 MAX_PICKS = 20
+# A ref code (4-16 characters) or an offer's uuid (`offer_` + 12 hex); longer is cut.
+REF_CODE_MAX = 40
 TOO_MANY_PICKS = f"Recommendations: at most {MAX_PICKS} ref codes"
 LIMIT_INVALID = f"Limit must be an integer between 1 and {GENERATE_MAX}"
 
@@ -43,6 +47,7 @@ class UpscribeUpdateInputSerializer(serializers.Serializer[Any]):
         child=AfterSubmissionRuleSerializer(), max_length=100, required=False
     )
     auto_pilot = serializers.BooleanField(required=False)
+    show_offers = serializers.BooleanField(required=False)
 
     def validate_redirect_url(self, value: str | None) -> str | None:
         return value or None
@@ -163,12 +168,14 @@ def _ref_codes(raw: object) -> list[str] | None:
         items = raw
     else:
         return []
-    return [str(i).strip()[:16] for i in items if isinstance(i, str | int) and str(i).strip()]
+    return [
+        str(i).strip()[:REF_CODE_MAX] for i in items if isinstance(i, str | int) and str(i).strip()
+    ]
 
 
 class UpscribeOutputSerializer(serializers.ModelSerializer[Upscribe]):
-    """The Upscribe Object (reference §11.5), with our `publication_uuid`, `auto_pilot`
-    and `created_at`."""
+    """The Upscribe Object (reference §11.5), with our `publication_uuid`, `auto_pilot`,
+    `show_offers` and `created_at`."""
 
     uuid = serializers.CharField(source="public_id")
     publication_uuid = serializers.CharField(source="publication.public_id")
@@ -184,6 +191,7 @@ class UpscribeOutputSerializer(serializers.ModelSerializer[Upscribe]):
             "visibility_rules",
             "after_submission_rules",
             "auto_pilot",
+            "show_offers",
             "publication_uuid",
             "created_at",
         ]
@@ -211,6 +219,7 @@ def recommendation_object(rec: Recommendation) -> dict[str, Any]:
     return {
         "uuid": c.public_id,
         "type": "paid" if c.campaign_type == c.Type.PARTNER_PROGRAM else "free",
+        "recommendation_type": "publication",
         "status": status,
         "ref_code": c.ref_code,
         "publication_uuid": c.publication.public_id,
@@ -239,6 +248,55 @@ def recommendation_object(rec: Recommendation) -> dict[str, Any]:
     }
 
 
+def offer_recommendation_object(
+    rec: OfferRecommendation, counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Another team's offer as a Recommendation Object (docs/upscribe.md, offers): the
+    publication fields a SparkLoop client reads, filled from the offer (`publication_name`
+    its name, `publication_logo` its image), `type` and `recommendation_type` `offer`, the
+    offer's own fields, money in cents. `signup_url` is the offer's click page naming the
+    recommending team's partner profile; `counts`: what that partner sent converted."""
+    o = rec.offer
+    counts = counts or {}
+    image = o.landscape_image_url or o.portrait_image_url or None
+    earnings = counts.get("earnings", 0)
+    return {
+        "uuid": o.public_id,
+        "type": "offer",
+        "recommendation_type": "offer",
+        "status": "active",
+        "ref_code": o.public_id,
+        "offer_uuid": o.public_id,
+        "publication_uuid": None,
+        "publication_name": o.name,
+        "publication_logo": image,
+        "name": o.name,
+        "headline": o.headline,
+        "description": o.description or o.headline,
+        "callout": o.callout,
+        "landscape_image_url": o.landscape_image_url or None,
+        "portrait_image_url": o.portrait_image_url or None,
+        "conversion_type": o.conversion_type,
+        "pinned": False,
+        "position": None,
+        "cpa": o.cpa_cents,
+        "max_payout": 0,
+        "last_30_days_confirmation_rate": None,
+        "signup_url": f"{settings.SITE_URL}/o/{o.public_id}?partner={rec.partner_id}",
+        "partner_program_uuid": None,
+        "available_budget_dollars": rec.available_budget_cents / 100,
+        "referral_pending_duration": None,
+        "can_be_recommended_via": ["upscribe"],
+        "referrals": {
+            "pending": 0,
+            "rejected": counts.get("rejected", 0),
+            "confirmed": counts.get("confirmed", 0),
+        },
+        "earnings": earnings,
+        "net_earnings": net_of_fee(earnings),
+    }
+
+
 def stats_object(stats: Stats) -> dict[str, Any]:
     return {
         "impressions": stats.impressions,
@@ -251,3 +309,19 @@ def stats_object(stats: Stats) -> dict[str, Any]:
         },
         "earnings": stats.earnings_cents,
     }
+
+
+def stats_add(*parts: Stats) -> Stats:
+    """The sum of `parts` (an upscribe's totals with its offers' rows)."""
+    return Stats(*(sum(getattr(s, f) for s in parts) for f in Stats.__dataclass_fields__))
+
+
+def offer_stats_row(offer: Offer, stats: Stats) -> dict[str, Any]:
+    """An offer's row of an upscribe's stats: the recommendation's labels (its uuid as
+    `uuid` and `ref_code`, its name as `publication_name`), `recommendation_type` `offer`."""
+    labels = {"uuid": offer.public_id, "ref_code": offer.public_id}
+    return (
+        labels
+        | {"publication_name": offer.name, "recommendation_type": "offer"}
+        | (stats_object(stats))
+    )

@@ -31,6 +31,12 @@ from referrals.partners.models.upscribe import (
     UpscribePick,
     UpscribeRecommendation,
 )
+from referrals.partners.offers.selectors import OfferRecommendation
+from referrals.partners.offers.services import (
+    OFFER_CODE_PREFIX,
+    upscribe_offers_rank_in,
+    upscribe_offers_subscribe,
+)
 from referrals.partners.upscribe import selectors
 from referrals.partners.upscribe.selectors import Recommendation
 from sparkloop.exceptions import ServiceError
@@ -45,6 +51,7 @@ UPSCRIBE_FIELDS = (
     "visibility_rules",
     "after_submission_rules",
     "auto_pilot",
+    "show_offers",  # offers
 )
 SKIPPED = "skipped"
 AUTO_PILOT_REASON = "Recommended by auto pilot"
@@ -68,6 +75,7 @@ def upscribe_create(
     visibility_rules: list[str] | None = None,
     after_submission_rules: list[dict[str, Any]] | None = None,
     auto_pilot: bool = False,
+    show_offers: bool = False,  # offers
 ) -> Upscribe:
     """A new upscribe of the team's own `publication`. 400 `Redirect url can't be blank`
     when the behaviour is `redirect` without a URL."""
@@ -80,6 +88,7 @@ def upscribe_create(
         visibility_rules=visibility_rules or [],
         after_submission_rules=after_submission_rules or [],
         auto_pilot=auto_pilot,
+        show_offers=show_offers,
     )
     _check_redirect(upscribe)
     upscribe.save()
@@ -96,6 +105,7 @@ def upscribe_update(
     visibility_rules: list[str] = UNSET,
     after_submission_rules: list[dict[str, Any]] = UNSET,
     auto_pilot: bool = UNSET,
+    show_offers: bool = UNSET,  # offers
 ) -> Upscribe:
     """Change what is given (PUT `/v2/upscribes/:uuid`); the same rule as upscribe_create."""
     data = {
@@ -105,6 +115,7 @@ def upscribe_update(
         "visibility_rules": visibility_rules,
         "after_submission_rules": after_submission_rules,
         "auto_pilot": auto_pilot,
+        "show_offers": show_offers,
     }
     model_update(instance=upscribe, fields=UPSCRIBE_FIELDS, data=data, save=False)
     _check_redirect(upscribe)
@@ -147,7 +158,7 @@ def recommendations_generate(
     country_code: str | None = None,
     region_code: str | None = None,
     limit: int = 1,
-) -> list[Recommendation]:
+) -> list[Recommendation | OfferRecommendation]:
     """The recommendations to show one visitor now (selectors.recommendations_for_visitor),
     with one impression each counted in one statement.
 
@@ -158,8 +169,14 @@ def recommendations_generate(
     chosen = selectors.recommendations_for_visitor(upscribe=upscribe, limit=limit, **visitor)
     if upscribe.auto_pilot and len(chosen) < min(limit, selectors.GENERATE_MAX):
         chosen = _auto_pilot_fill(upscribe=upscribe, limit=limit, **visitor)
-    impressions_record(upscribe=upscribe, campaign_ids=[r.campaign.pk for r in chosen])
-    return chosen
+    shown: list[Recommendation | OfferRecommendation] = list(chosen)
+    if upscribe.show_offers:  # offers: other teams' offers ranked in (offers/services.py)
+        shown = upscribe_offers_rank_in(
+            upscribe=upscribe, chosen=chosen, country_code=country_code, limit=limit
+        )
+    campaign_ids = [r.campaign.pk for r in shown if isinstance(r, Recommendation)]
+    impressions_record(upscribe=upscribe, campaign_ids=campaign_ids)
+    return shown
 
 
 @transaction.atomic
@@ -257,6 +274,13 @@ def upscribe_subscribe(
     if not upscribe.active:
         raise ServiceError(selectors.UPSCRIBE_NOT_ACTIVE.format(identifier=upscribe.public_id))
     codes = list(dict.fromkeys(code for code in ref_codes if code))
+    # Offers: `offer_…` codes go to offers/services.py, their outcomes in the same list.
+    offered = upscribe_offers_subscribe(
+        upscribe=upscribe,
+        email=email,
+        codes=[c for c in codes if c.startswith(OFFER_CODE_PREFIX)],
+        country_code=country_code,
+    )
     picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
     # Read once for all the picks (not once per pick in each one's transaction): the
     # campaigns with what a referral reads, and which recommended teams have the person.
@@ -266,6 +290,9 @@ def upscribe_subscribe(
     )
     outcomes = []
     for code in codes:
+        if code in offered:  # offers
+            outcomes.append(PickOutcome(code, offered[code].status, offered[code].rejection_reason))
+            continue
         campaign = campaigns.get(picked[code].pk) if code in picked else None
         if campaign is None:
             outcomes.append(PickOutcome(ref_code=code, status=SKIPPED))

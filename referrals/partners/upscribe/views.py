@@ -9,6 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referrals.partners.models.upscribe import Upscribe
+from referrals.partners.offers.selectors import (
+    OfferRecommendation,
+    offer_recommendations_counts,
+    upscribe_offer_stats,
+)
 from referrals.partners.upscribe import selectors, services
 from referrals.partners.upscribe.selectors import Recommendation
 from referrals.partners.upscribe.serializers import (
@@ -18,7 +23,10 @@ from referrals.partners.upscribe.serializers import (
     UpscribeCreateInputSerializer,
     UpscribeOutputSerializer,
     UpscribeUpdateInputSerializer,
+    offer_recommendation_object,
+    offer_stats_row,
     recommendation_object,
+    stats_add,
     stats_object,
 )
 from sparkloop.api.pagination import paginate
@@ -68,6 +76,9 @@ class UpscribeViewSet(TeamViewSet):
             | stats_object(per[c.pk])
             for c in campaigns
         ]
+        offers = upscribe_offer_stats(upscribe=upscribe)  # offers: its rows and totals
+        total = stats_add(total, *(stats for _, stats in offers))
+        rows += [offer_stats_row(offer, stats) for offer, stats in offers]
         body = {"upscribe_uuid": upscribe.public_id, "period_days": selectors.STATS_DAYS}
         return Response({"stats": body | stats_object(total) | {"recommendations": rows}})
 
@@ -93,6 +104,19 @@ class RecommendationViewSet(TeamViewSet):
     def _render(self, recs: list[Recommendation]) -> list[dict[str, object]]:
         return [recommendation_object(rec) for rec in recs]
 
+    def _render_shown(
+        self, shown: list[Recommendation | OfferRecommendation]
+    ) -> list[dict[str, object]]:
+        """Generate's list: publications, and offers when the upscribe shows them."""
+        offers = [r for r in shown if isinstance(r, OfferRecommendation)]
+        counts = offer_recommendations_counts(offers)
+        return [
+            offer_recommendation_object(r, counts.get(r.offer.pk))
+            if isinstance(r, OfferRecommendation)
+            else recommendation_object(r)
+            for r in shown
+        ]
+
     def list(self, request: Request, upscribe_pk: str) -> Response:
         upscribe = selectors.upscribe_get(team=self.team, identifier=upscribe_pk)
         page = paginate(
@@ -111,8 +135,8 @@ class RecommendationViewSet(TeamViewSet):
         upscribe = selectors.upscribe_get(team=self.team, identifier=upscribe_pk)
         data = GenerateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        recs = services.recommendations_generate(upscribe=upscribe, **data.validated_data)
-        return Response({"recommendations": self._render(recs)})
+        shown = services.recommendations_generate(upscribe=upscribe, **data.validated_data)
+        return Response({"recommendations": self._render_shown(shown)})
 
     def _set(self, upscribe_pk: str, pk: str, **change: Any) -> Response:
         upscribe = selectors.upscribe_get(team=self.team, identifier=upscribe_pk)

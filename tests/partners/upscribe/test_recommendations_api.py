@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 FIELDS = {
     "uuid",
     "type",
+    "recommendation_type",
     "status",
     "ref_code",
     "publication_uuid",
