@@ -16,6 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from referrals.partners.models.offers import Offer
 from referrals.partners.upscribe.serializers import (
     GenerateInputSerializer,
     RecommendationUpdateInputSerializer,
@@ -42,7 +43,8 @@ class RecommendationSerializer(S.Serializer[Any]):
     shows it. Money in cents."""
 
     uuid = S.CharField(help_text="The partner campaign's uuid (`partner_campaign_…`).")
-    type = S.ChoiceField(choices=["paid", "free"])
+    type = S.ChoiceField(choices=["paid", "free", "offer"], help_text="`offer`: generate only.")
+    recommendation_type = S.ChoiceField(choices=["publication", "offer"], help_text="Extension.")
     status = S.ChoiceField(
         choices=["active", "paused"], help_text="`paused` when this upscribe paused it."
     )
@@ -70,9 +72,26 @@ class RecommendationSerializer(S.Serializer[Any]):
     net_earnings = S.IntegerField(help_text="`earnings` less the platform fee, cents.")
 
 
+class GeneratedRecommendationSerializer(RecommendationSerializer):
+    """A publication's Recommendation Object or, with the upscribe's `show_offers`, another
+    team's offer as one (`type` `offer`): `uuid` and `ref_code` are the offer's uuid,
+    `publication_name` and `publication_logo` its name and image, `cpa` cents, `signup_url`
+    `<SITE_URL>/o/<offer_uuid>?partner=<the team's partner profile>`; and these fields."""
+
+    status = S.CharField(help_text="`active`; `paused` when this upscribe paused it.")
+    offer_uuid = S.CharField(required=False, help_text="Offers only.")
+    name = S.CharField(required=False, help_text="Offers only.")
+    headline = S.CharField(required=False, help_text="Offers only.")
+    callout = S.CharField(required=False, help_text="Offers only.")
+    landscape_image_url = S.CharField(required=False, allow_null=True)
+    portrait_image_url = S.CharField(required=False, allow_null=True)
+    conversion_type = S.ChoiceField(choices=Offer.ConversionType.choices, required=False)
+
+
 RECOMMENDATION_EXAMPLE = {
     "uuid": "partner_campaign_23ac0811bfff",
     "type": "paid",
+    "recommendation_type": "publication",
     "status": "active",
     "ref_code": "14ea515235",
     "publication_uuid": "pub_5fc782e24409",
@@ -93,6 +112,34 @@ RECOMMENDATION_EXAMPLE = {
     "earnings": 867000,
     "net_earnings": 867000,
 }
+OFFER_RECOMMENDATION_EXAMPLE = RECOMMENDATION_EXAMPLE | {
+    "uuid": "offer_4bc10562d97a",
+    "type": "offer",
+    "recommendation_type": "offer",
+    "ref_code": "offer_4bc10562d97a",
+    "offer_uuid": "offer_4bc10562d97a",
+    "publication_uuid": None,
+    "publication_name": "Free guide",
+    "publication_logo": "https://cdn.example.com/guide.png",
+    "name": "Free guide",
+    "headline": "Write better emails",
+    "description": "A 20-page guide.",
+    "callout": "Free",
+    "landscape_image_url": "https://cdn.example.com/guide.png",
+    "portrait_image_url": None,
+    "conversion_type": "lead",
+    "cpa": 250,
+    "max_payout": 0,
+    "last_30_days_confirmation_rate": None,
+    "signup_url": "https://partners.example.com/o/offer_4bc10562d97a?partner=partner_df80bd29bf34",
+    "partner_program_uuid": None,
+    "available_budget_dollars": 75.0,
+    "referral_pending_duration": None,
+    "can_be_recommended_via": ["upscribe"],
+    "referrals": {"pending": 0, "rejected": 0, "confirmed": 12},
+    "earnings": 3000,
+    "net_earnings": 3000,
+}
 UPSCRIBE_EXAMPLE = {
     "uuid": "upscribe_ef8cb8124e99",
     "active": True,
@@ -103,6 +150,7 @@ UPSCRIBE_EXAMPLE = {
         {"behaviour": "close_widget", "current_url": "https://mywebsite.com/", "redirect_url": None}
     ],
     "auto_pilot": False,
+    "show_offers": False,
     "publication_uuid": "pub_5fc782e24409",
     "created_at": "2026-12-01T09:30:00.000Z",
 }
@@ -131,6 +179,9 @@ STATS_ROW = {
     "referrals": _counts("UpscribeStatsReferrals"),
     "earnings": S.IntegerField(help_text="Confirmed payable CPA of the picks, cents."),
 }
+STATS_KIND = S.ChoiceField(
+    choices=["publication", "offer"], required=False, help_text="`offer` on an offer's row."
+)
 STATS_EXAMPLE = {
     "impressions": 1200,
     "picks": 96,
@@ -194,6 +245,7 @@ extend_schema_view(
                             "uuid": S.CharField(),
                             "ref_code": S.CharField(),
                             "publication_name": S.CharField(),
+                            "recommendation_type": STATS_KIND,
                             **STATS_ROW,
                         },
                     ),
@@ -226,7 +278,9 @@ extend_schema_view(
         summary="Subscribe a person to picked recommendations",
         description=(
             "One partner referral per ref code that is one of the upscribe's active "
-            "recommendations (`pending`, or `rejected` at once); other codes are `skipped`."
+            "recommendations (`pending`, or `rejected` at once); with `show_offers`, an "
+            "offer's uuid converts a lead offer on the email (`confirmed`, or `rejected`); "
+            "other codes are `skipped`."
         ),
         request=SubscribeInputSerializer,
         responses={
@@ -238,7 +292,9 @@ extend_schema_view(
                     name="UpscribePickOutcome",
                     fields={
                         "ref_code": S.CharField(),
-                        "status": S.ChoiceField(choices=["pending", "rejected", "skipped"]),
+                        "status": S.CharField(
+                            help_text="`pending`, `rejected`, `skipped`; `confirmed`: an offer"
+                        ),
                     },
                 ),
             )
@@ -315,13 +371,14 @@ extend_schema_view(
         description=(
             "Active ones the visitor's country and region may join, within this month's "
             "budgets: pinned first, then by expected earnings. `limit` defaults to 1 and is "
-            "capped at 20."
+            "capped at 20. With the upscribe's `show_offers`, other teams' offers rank in "
+            "(`type` `offer`)."
         ),
         request=GenerateInputSerializer,
         responses={
             200: envelope(
                 "UpscribeRecommendationGenerateResponse",
-                recommendations=RecommendationSerializer(many=True),
+                recommendations=GeneratedRecommendationSerializer(many=True),
             )
         },
         examples=[
@@ -330,7 +387,10 @@ extend_schema_view(
                 value={"country_code": "US", "region_code": "TX", "limit": 3},
                 request_only=True,
             ),
-            _ok("recommendations", {"recommendations": [RECOMMENDATION_EXAMPLE]}),
+            _ok(
+                "recommendations",
+                {"recommendations": [RECOMMENDATION_EXAMPLE, OFFER_RECOMMENDATION_EXAMPLE]},
+            ),
             _error("Upscribe upscribe_ef8cb8124e99 is not active."),
             NOT_FOUND,
         ],
