@@ -38,16 +38,10 @@ def _counts(name: str) -> Any:
     )
 
 
-class RecommendationSerializer(S.Serializer[Any]):
-    """The Recommendation Object (reference §11.6): a partner campaign as one upscribe
-    shows it. Money in cents."""
-
+class _RecommendationFields(S.Serializer[Any]):
     uuid = S.CharField(help_text="The partner campaign's uuid (`partner_campaign_…`).")
     type = S.ChoiceField(choices=["paid", "free", "offer"], help_text="`offer`: generate only.")
     recommendation_type = S.ChoiceField(choices=["publication", "offer"], help_text="Extension.")
-    status = S.ChoiceField(
-        choices=["active", "paused"], help_text="`paused` when this upscribe paused it."
-    )
     ref_code = S.CharField(help_text="10 hex; what subscribe's `recommendations` lists.")
     publication_uuid = S.CharField(help_text="The recommended publication (extension).")
     publication_name = S.CharField()
@@ -72,7 +66,16 @@ class RecommendationSerializer(S.Serializer[Any]):
     net_earnings = S.IntegerField(help_text="`earnings` less the platform fee, cents.")
 
 
-class GeneratedRecommendationSerializer(RecommendationSerializer):
+class RecommendationSerializer(_RecommendationFields):
+    """The Recommendation Object (reference §11.6): a partner campaign as one upscribe
+    shows it. Money in cents."""
+
+    status = S.ChoiceField(
+        choices=["active", "paused"], help_text="`paused` when this upscribe paused it."
+    )
+
+
+class GeneratedRecommendationSerializer(_RecommendationFields):
     """A publication's Recommendation Object or, with the upscribe's `show_offers`, another
     team's offer as one (`type` `offer`): `uuid` and `ref_code` are the offer's uuid,
     `publication_name` and `publication_logo` its name and image, `cpa` cents, `signup_url`
