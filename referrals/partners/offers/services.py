@@ -383,6 +383,6 @@ def _offer_pick(
     submission = offer_submission_create(
         offer=offer, email=email, partner_profile=profile, upscribe=upscribe
     )
-    if submission.payable:
+    if submission.payable or not offer.cpa_cents:  # a free offer converts unpaid
         return OfferPickOutcome(PICK_CONFIRMED)
     return OfferPickOutcome(PICK_REJECTED, PartnerReferral.RejectionReason.BUDGET_EXHAUSTED)

@@ -4,6 +4,7 @@ stats, and another team's 404."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from referrals.partners.offers.selectors import month_start
 from referrals.partners.upscribe.services import (
     recommendation_setting_update,
     upscribe_create,
+    upscribe_subscribe,
     upscribe_update,
 )
 from sparkloop.models import Team
@@ -403,3 +405,35 @@ class TestStats:
         )
         stats = ok(other_client.get(f"/v2/upscribes/{own.public_id}/stats"))["stats"]
         assert stats["recommendations"] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_picks_of_one_offer_by_one_person_at_once_convert_once(team: Team) -> None:
+    publication = PublicationFactory.create(team=team)
+    upscribe = upscribe_create(team=team, publication=publication, show_offers=True)
+    offer = network_offer(TeamFactory.create(), cpa_cents=250)
+    barrier = threading.Barrier(4)
+    statuses: list[str] = []
+
+    def pick() -> None:
+        loaded = Upscribe.objects.get(pk=upscribe.pk)
+        barrier.wait()
+        try:
+            [outcome] = upscribe_subscribe(
+                upscribe=loaded, email="lee@example.com", ref_codes=[offer.public_id]
+            )
+            statuses.append(outcome.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pick) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == ["confirmed", "rejected", "rejected", "rejected"]
+    assert OfferSubmission.objects.filter(offer=offer).count() == 1
+    assert EarningsEntry.objects.get().amount_cents == 250
+    assert OfferBudgetMonth.objects.get(offer=offer).used_cents == 250
