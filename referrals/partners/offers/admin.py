@@ -93,6 +93,7 @@ class OfferSubmissionAdmin(ReadOnlyAdmin):
         "public_id",
         "offer",
         "partner_profile",
+        "upscribe",
         "email",
         "converted_at",
         "cpa",
@@ -104,7 +105,7 @@ class OfferSubmissionAdmin(ReadOnlyAdmin):
         "payable",
         ("converted_at", admin.EmptyFieldListFilter),
     )
-    list_select_related = ("offer", "partner_profile")
+    list_select_related = ("offer", "partner_profile", "upscribe")
     search_fields = ("=public_id", "=offer__public_id", "email")
     actions = ("track_conversions",)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -21,8 +21,10 @@ from referrals.partners.models.upscribe import (
     UpscribeOfferImpressionDay,
 )
 from referrals.partners.offers.selectors import month_start
+from referrals.partners.offers.services import upscribe_offers_subscribe
 from referrals.partners.upscribe.services import (
     recommendation_setting_update,
+    recommendations_generate,
     upscribe_create,
     upscribe_subscribe,
     upscribe_update,
@@ -437,3 +439,42 @@ def test_two_picks_of_one_offer_by_one_person_at_once_convert_once(team: Team) -
     assert OfferSubmission.objects.filter(offer=offer).count() == 1
     assert EarningsEntry.objects.get().amount_cents == 250
     assert OfferBudgetMonth.objects.get(offer=offer).used_cents == 250
+
+
+class TestAdmin:
+    def test_staff_turn_offers_on_and_see_their_rows(
+        self, admin_client: Client, team: Team, advertiser: Team
+    ) -> None:
+        plain = upscribe_create(team=team, publication=PublicationFactory.create(team=team))
+        response = admin_client.post(
+            f"/admin/partners/upscribe/{plain.pk}/change/",
+            {
+                "active": "on",
+                "show_offers": "on",
+                "after_submission_behaviour": "hide_widget",
+                "redirect_url": "",
+                "visibility_rules": "[]",
+                "after_submission_rules": "[]",
+                "recommendation_settings-TOTAL_FORMS": 0,
+                "recommendation_settings-INITIAL_FORMS": 0,
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        plain.refresh_from_db()
+        assert plain.show_offers is True
+        offer = network_offer(advertiser, name="Guide")
+        recommendations_generate(upscribe=plain, limit=3)
+        html = admin_client.get(f"/admin/partners/upscribe/{plain.pk}/change/").content.decode()
+        assert "Offer: Guide" in html
+        assert offer.public_id in html
+        assert admin_client.get("/admin/partners/upscribe/?show_offers__exact=1").status_code == 200
+
+    def test_the_submissions_admin_names_the_upscribe(
+        self, admin_client: Client, upscribe: Upscribe, advertiser: Team
+    ) -> None:
+        offer = network_offer(advertiser)
+        upscribe_offers_subscribe(
+            upscribe=upscribe, email="lee@example.com", codes=[offer.public_id], country_code=None
+        )
+        html = admin_client.get("/admin/partners/offersubmission/").content.decode()
+        assert upscribe.public_id in html
