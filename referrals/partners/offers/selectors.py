@@ -145,11 +145,6 @@ class OfferRecommendation:
     partner_profile_id: int
     expected: float
 
-    @property
-    def available_budget_cents(self) -> int:
-        used = int(getattr(self.offer, "budget_used_cents", 0) or 0)
-        return max(0, self.offer.monthly_budget_cents - used)
-
 
 def offer_accepts_country(offer: Offer, *, country_code: str | None) -> bool:
     """Whether `offer`'s geo rules take a visitor from `country_code` (alpha-2, any case):

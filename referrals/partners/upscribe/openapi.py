@@ -79,7 +79,8 @@ class GeneratedRecommendationSerializer(_RecommendationFields):
     """A publication's Recommendation Object or, with the upscribe's `show_offers`, another
     team's offer as one (`type` `offer`): `uuid` and `ref_code` are the offer's uuid,
     `publication_name` and `publication_logo` its name and image, `cpa` cents, `signup_url`
-    `<SITE_URL>/o/<offer_uuid>?partner=<the team's partner profile>`; and these fields."""
+    `<SITE_URL>/o/<offer_uuid>?partner=<the team's partner profile>`, the advertiser's
+    budget not shown (`available_budget_dollars` null); and these fields."""
 
     status = S.CharField(help_text="`active`; `paused` when this upscribe paused it.")
     offer_uuid = S.CharField(required=False, help_text="Offers only.")
@@ -136,7 +137,7 @@ OFFER_RECOMMENDATION_EXAMPLE = RECOMMENDATION_EXAMPLE | {
     "last_30_days_confirmation_rate": None,
     "signup_url": "https://partners.example.com/o/offer_4bc10562d97a?partner=partner_df80bd29bf34",
     "partner_program_uuid": None,
-    "available_budget_dollars": 75.0,
+    "available_budget_dollars": None,
     "referral_pending_duration": None,
     "can_be_recommended_via": ["upscribe"],
     "referrals": {"pending": 0, "rejected": 0, "confirmed": 12},

@@ -255,7 +255,8 @@ def offer_recommendation_object(
     publication fields a SparkLoop client reads, filled from the offer (`publication_name`
     its name, `publication_logo` its image), `type` and `recommendation_type` `offer`, the
     offer's own fields, money in cents. `signup_url` is the offer's click page naming the
-    recommending team's partner profile; `counts`: what that partner sent converted."""
+    recommending team's partner profile; `counts`: what that partner sent converted. The
+    offer's budget, spend and counters are the advertiser's: not shown."""
     o = rec.offer
     counts = counts or {}
     image = o.landscape_image_url or o.portrait_image_url or None
@@ -284,7 +285,7 @@ def offer_recommendation_object(
         "last_30_days_confirmation_rate": None,
         "signup_url": f"{settings.SITE_URL}/o/{o.public_id}?partner={rec.partner_id}",
         "partner_program_uuid": None,
-        "available_budget_dollars": rec.available_budget_cents / 100,
+        "available_budget_dollars": None,  # another team's money: never shown
         "referral_pending_duration": None,
         "can_be_recommended_via": ["upscribe"],
         "referrals": {

@@ -178,7 +178,7 @@ class TestGenerate:
             "callout": "Free!",
             "conversion_type": "lead",
             "cpa": 300,
-            "available_budget_dollars": 90.0,
+            "available_budget_dollars": None,  # the advertiser's money: not shown
             "signup_url": f"https://recs.example.com/o/{offer.public_id}?partner={partner}",
             "earnings": 0,
             "net_earnings": 0,
