@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -40,6 +42,7 @@ from referrals.partners.upscribe.selectors import GENERATE_MAX, Recommendation
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
 from sparkloop.updates import model_update
+from subscribers.services import EMAIL_INVALID
 from webhooks.models import Event
 from webhooks.services import event_record
 
@@ -348,10 +351,15 @@ def upscribe_offers_subscribe(
     ledger's `earned` line), each in a transaction of its own. Click and action offers
     cannot convert from an email, and any other code is `skipped`; an email that already
     converted on the offer is `rejected` (`already_subscribed`), a conversion the budget
-    could no longer hold `rejected` (`budget_exhausted`)."""
+    could no longer hold `rejected` (`budget_exhausted`). Raises ServiceError
+    `Email is invalid` before anything is made."""
     skipped = OfferPickOutcome(PICK_SKIPPED)
     if not upscribe.show_offers or not codes:
         return dict.fromkeys(codes, skipped)
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        raise ServiceError(EMAIL_INVALID) from None  # as a publication's pick refuses it
     profile = _recommending_profile(upscribe)
     offers = upscribe_offer_picks(team=profile.team, codes=codes)
     outcomes = {}

@@ -347,6 +347,19 @@ class TestSubscribe:
         ]
         assert not OfferSubmission.objects.exists()
 
+    def test_an_invalid_email_is_refused_before_anything_is_made(
+        self, api_client: APIClient, team: Team, upscribe: Upscribe, advertiser: Team
+    ) -> None:
+        offer = network_offer(advertiser)
+        campaign = free_recommendation(team)
+        path = f"/v2/upscribes/{upscribe.public_id}/subscribe"
+        body = {"subscriber_email": "lee@", "recommendations": [offer.public_id, campaign.ref_code]}
+        response = api_client.post(path, body, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"error": "Email is invalid"}
+        assert not OfferSubmission.objects.exists()
+        assert PartnerCampaign.objects.get(pk=campaign.pk).pending_count == 0
+
     def test_a_person_converts_on_an_offer_once(
         self, api_client: APIClient, upscribe: Upscribe, advertiser: Team
     ) -> None:
