@@ -23,7 +23,7 @@ def offer_lead_payload(submission: OfferSubmission) -> dict[str, Any]:
         "lead": {
             "id": submission.public_id,
             "email": submission.email,
-            "source": "offer_page",
+            "source": "upscribe" if submission.upscribe_id else "offer_page",
             "partner_id": partner.public_id if partner is not None else None,
             "referral_status": "confirmed",
             "created_at": int(converted.timestamp()),

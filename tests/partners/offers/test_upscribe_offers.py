@@ -319,6 +319,16 @@ class TestSubscribe:
         )
         leads = Event.objects.filter(type=Event.Type.NEW_OFFER_LEAD)
         assert {e.team_id for e in leads} == {team.pk, advertiser.pk}
+        lead = leads.first()
+        assert lead is not None
+        assert lead.payload["lead"] | {"created_at": 0} == {
+            "id": submission.public_id,
+            "email": "lee@example.com",
+            "source": "upscribe",
+            "partner_id": team.partner_profile.public_id,
+            "referral_status": "confirmed",
+            "created_at": 0,
+        }
 
     def test_click_action_unknown_and_ineligible_offer_codes_are_skipped(
         self, api_client: APIClient, team: Team, upscribe: Upscribe, advertiser: Team
