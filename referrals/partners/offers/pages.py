@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from csp.decorators import csp_update
 from django import forms
@@ -164,6 +164,18 @@ def signup(request: HttpRequest, ref_code: str) -> HttpResponse:
     return render(request, "partners/offers/signup.html", context)
 
 
+def _link_params(request: HttpRequest) -> tuple[str, str | None]:
+    """The link's `partner` and `email`. A recommendation's `signup_url` already has
+    `?partner=`; a client that adds `?email=` to it as to a publication's sends
+    `partner=<uuid>?email=<email>`: both are taken from that."""
+    partner = request.GET.get("partner", "")
+    email = request.GET.get("email")
+    if "?" in partner:
+        partner, rest = partner.split("?", 1)
+        email = email if email is not None else parse_qs(rest).get("email", [None])[0]
+    return partner, email
+
+
 @IMAGES
 @require_http_methods(["GET", "POST"])
 @rate_limited
@@ -174,10 +186,11 @@ def offer_click(request: HttpRequest, offer_uuid: str) -> HttpResponse:
     offer = selectors.page_offer_lookup(uuid=offer_uuid)
     if offer is None or _safe(offer.redirect_url) is None:
         return _not_found(request)
-    partner = selectors.page_partner_lookup(public_id=request.GET.get("partner", ""))
+    partner_id, link_email = _link_params(request)
+    partner = selectors.page_partner_lookup(public_id=partner_id)
     email = ""
     if offer.conversion_type == Offer.ConversionType.LEAD:
-        raw = request.POST.get("email") if request.method == "POST" else request.GET.get("email")
+        raw = request.POST.get("email") if request.method == "POST" else link_email
         form = EmailForm({"email": raw or ""})
         if not form.is_valid():
             context = {"offer": offer, "email": (raw or "")[:254], "error": None}

@@ -501,3 +501,40 @@ class TestAdmin:
         )
         html = admin_client.get("/admin/partners/offersubmission/").content.decode()
         assert upscribe.public_id in html
+
+
+class TestSignupUrl:
+    def test_a_click_on_the_signup_url_credits_the_recommending_team(
+        self,
+        api_client: APIClient,
+        client: Client,
+        team: Team,
+        upscribe: Upscribe,
+        advertiser: Team,
+    ) -> None:
+        offer = network_offer(advertiser, conversion_type="click", cpa_cents=150)
+        [rec] = _generate(api_client, upscribe)
+        path = rec["signup_url"].split("://", 1)[1].split("/", 1)[1]
+        assert client.get(f"/{path}").status_code == 302
+        submission = OfferSubmission.objects.get(offer=offer)
+        assert submission.partner_profile == team.partner_profile
+        assert EarningsEntry.objects.get().partner_profile == team.partner_profile
+
+    def test_an_email_appended_with_a_second_question_mark_still_converts_the_lead(
+        self,
+        api_client: APIClient,
+        client: Client,
+        team: Team,
+        upscribe: Upscribe,
+        advertiser: Team,
+    ) -> None:
+        offer = network_offer(advertiser)
+        [rec] = _generate(api_client, upscribe)
+        path = rec["signup_url"].split("://", 1)[1].split("/", 1)[1]
+        assert client.get(f"/{path}?email=lee%40example.com").status_code == 302
+        submission = OfferSubmission.objects.get(offer=offer)
+        assert (submission.email, submission.partner_profile) == (
+            "lee@example.com",
+            team.partner_profile,
+        )
+        assert submission.converted_at is not None
