@@ -285,6 +285,9 @@ class TestGenerate:
             free_recommendation(team)
             network_offer(advertiser)
         assert statements(20) == few  # 18 offers, 2 publications
+        # the upscribe, the ranking, the partner profile, the offers, the two impression
+        # upserts, the conversion counts (no paid publication: no programs' rates)
+        assert few == 7
 
     def test_the_recommendations_list_stays_publications_only(
         self, api_client: APIClient, team: Team, upscribe: Upscribe, advertiser: Team
