@@ -6,10 +6,14 @@ from typing import Any
 
 import factory
 import pytest
+from rest_framework.test import APIClient
 
 from referrals.partners.models.offers import Offer
+from referrals.partners.models.upscribe import Upscribe
+from referrals.partners.upscribe.services import upscribe_create
 from sparkloop.models import Team
 from tests.factories import TeamFactory
+from tests.partners.factories import PublicationFactory
 
 
 class OfferFactory(factory.django.DjangoModelFactory[Offer]):
@@ -48,3 +52,35 @@ def error(response: Any, status: int) -> str:
     assert response.status_code == status, response.content
     message: str = response.json()["error"]
     return message
+
+
+# --- Offers in an upscribe (test_upscribe_offers.py, test_upscribe_offer_picks.py) ------
+
+
+@pytest.fixture
+def upscribe(team: Team) -> Upscribe:
+    """The team's upscribe, showing offers."""
+    publication = PublicationFactory.create(team=team, name="Alice's News")
+    return upscribe_create(team=team, publication=publication, show_offers=True)
+
+
+@pytest.fixture
+def advertiser() -> Team:
+    """Another team, whose offers the upscribe may show."""
+    return TeamFactory.create()
+
+
+def network_offer(advertiser: Team, **fields: Any) -> Offer:
+    return OfferFactory.create(team=advertiser, **({"conversion_type": "lead"} | fields))
+
+
+def generate(client: APIClient, upscribe: Upscribe, **body: Any) -> list[dict[str, Any]]:
+    path = f"/v2/upscribes/{upscribe.public_id}/recommendations"
+    recs: list[dict[str, Any]] = ok(client.post(path, body, format="json"))["recommendations"]
+    return recs
+
+
+def subscribe(client: APIClient, upscribe: Upscribe, codes: str | list[str], **body: Any) -> Any:
+    path = f"/v2/upscribes/{upscribe.public_id}/subscribe"
+    data = {"subscriber_email": "lee@example.com", "recommendations": codes} | body
+    return ok(client.post(path, data, format="json"))["referrals"]
