@@ -9,8 +9,11 @@ Money is integer cents; the wire shows dollars (reference §11.8).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Cast
 
 from referrals.partners.models.catalog import PartnerProfile, empty_list
 from sparkloop.ids import make_public_id
@@ -23,6 +26,27 @@ def new_offer_id() -> str:
 
 def new_submission_id() -> str:
     return make_public_id("submission_")
+
+
+# An offer's conversion rate counts from this many visits (below: OFFER_UNKNOWN_RATE, as a
+# program with too few settled referrals counts ranking.UNKNOWN_RATE).
+OFFER_MIN_CLICKS = 20
+OFFER_UNKNOWN_RATE = 0.5
+
+
+def offer_expected_earnings() -> Any:
+    """An offer's expected earnings per pick, in cents: CPA x its conversion rate from its
+    maintained counters (conversions / visits; OFFER_UNKNOWN_RATE below OFFER_MIN_CLICKS
+    visits). One expression for the upscribe's ranking and the index that serves it."""
+    rate = Case(
+        When(
+            clicks_count__gte=OFFER_MIN_CLICKS,
+            then=Cast("conversions_count", FloatField()) / Cast("clicks_count", FloatField()),
+        ),
+        default=Value(OFFER_UNKNOWN_RATE),
+        output_field=FloatField(),
+    )
+    return Cast("cpa_cents", FloatField()) * rate
 
 
 class Offer(models.Model):
@@ -81,6 +105,15 @@ class Offer(models.Model):
                 F("created_at").desc(),
                 F("id").desc(),
                 name="offer_network_idx",
+                condition=Q(status="active", visibility="public"),
+            ),
+            # An upscribe's offers: active public offers, best expected earnings first (an
+            # index scan that stops after `limit` rows, whatever the network's size).
+            models.Index(
+                offer_expected_earnings().desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="offer_expected_idx",
                 condition=Q(status="active", visibility="public"),
             ),
         ]

@@ -8,10 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -20,13 +18,17 @@ from django.db.models import (
     Sum,
     TextField,
     Value,
-    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from referrals.partners.models import PartnerCampaign, PartnerProfile
-from referrals.partners.models.offers import Offer, OfferBudgetMonth, OfferSubmission
+from referrals.partners.models.offers import (
+    Offer,
+    OfferBudgetMonth,
+    OfferSubmission,
+    offer_expected_earnings,
+)
 from referrals.partners.models.upscribe import Upscribe, UpscribeOfferImpressionDay
 from referrals.partners.upscribe.selectors import STATS_DAYS, Stats
 from sparkloop.exceptions import NotFound
@@ -128,11 +130,6 @@ def page_campaign_lookup(*, ref_code: str) -> PartnerCampaign | None:
 
 # --- Offers in an upscribe (docs/upscribe.md, offers) ---------------------------------------
 
-# The ranking's conversion rate of an offer with fewer visits than this (as a program with
-# too few settled referrals counts ranking.UNKNOWN_RATE).
-OFFER_MIN_CLICKS = 20
-OFFER_UNKNOWN_RATE = 0.5
-
 
 @dataclass(frozen=True)
 class OfferRecommendation:
@@ -176,30 +173,17 @@ def _geo_filter(qs: QuerySet[Offer], country_code: str | None) -> QuerySet[Offer
     )
 
 
-def _expected() -> Any:
-    """CPA x the offer's conversion rate from its maintained counters (conversions /
-    visits), OFFER_UNKNOWN_RATE below OFFER_MIN_CLICKS visits: cents per pick."""
-    rate = Case(
-        When(
-            clicks_count__gte=OFFER_MIN_CLICKS,
-            then=Cast("conversions_count", FloatField()) / Cast("clicks_count", FloatField()),
-        ),
-        default=Value(OFFER_UNKNOWN_RATE),
-        output_field=FloatField(),
-    )
-    return Cast("cpa_cents", FloatField()) * rate
-
-
 def upscribe_offer_candidates(
     *, team: Team, country_code: str | None, limit: int, conversion_type: str | None = None
 ) -> QuerySet[Offer]:
     """Other teams' active public offers that a visitor from `country_code` may be shown
     through `team`'s upscribe now: open to the country, this month's budget holding one more
-    CPA; best expected earnings first (`expected`), newest first among equals. One query."""
+    CPA; best expected earnings first (`expected`, models' offer_expected_earnings: the
+    order of the index `offer_expected_idx`), newest first among equals. One query."""
     qs = network_offer_list(team=team)
     if conversion_type is not None:
         qs = qs.filter(conversion_type=conversion_type)
-    qs = _geo_filter(qs, country_code).annotate(expected=_expected())
+    qs = _geo_filter(qs, country_code).annotate(expected=offer_expected_earnings())
     return qs.order_by("-expected", "-created_at", "-id")[:limit]
 
 

@@ -18,7 +18,7 @@ from referrals.partners.models.upscribe import (
     UpscribeImpressionDay,
     UpscribeOfferImpressionDay,
 )
-from referrals.partners.offers.selectors import month_start
+from referrals.partners.offers.selectors import month_start, upscribe_offer_candidates
 from referrals.partners.upscribe.services import (
     recommendation_setting_update,
     upscribe_create,
@@ -262,3 +262,22 @@ class TestGenerate:
         body = ok(api_client.get(f"/v2/upscribes/{upscribe.public_id}/recommendations"))
         assert [r["uuid"] for r in body["recommendations"]] == [campaign.public_id]
         assert body["meta"]["total_recommendations"] == 1
+
+
+@pytest.mark.postgres
+def test_the_offers_ranking_is_an_index_scan_that_stops_at_the_limit(
+    team: Team, advertiser: Team
+) -> None:
+    """The candidates' ORDER BY is the expression of `offer_expected_idx` (models'
+    offer_expected_earnings): PostgreSQL can read the best offers in index order and stop
+    after `limit` of them, however many offers the network has."""
+    for n in range(30):
+        network_offer(advertiser, cpa_cents=100 + n)
+    qs = upscribe_offer_candidates(team=team, country_code="US", limit=3)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "offer_expected_idx" in plan
+    assert "Sort" not in plan.split("offer_expected_idx")[0]
