@@ -73,9 +73,13 @@ def offer_get(*, team: Team, uuid: str) -> Offer:
 def network_offer_list(*, team: Team) -> QuerySet[Offer]:
     """Other teams' active public offers whose budget this month still holds one more
     conversion, newest first (the partner network's offers)."""
+    return _network_offers(team.pk)
+
+
+def _network_offers(team_id: int) -> QuerySet[Offer]:
     qs = (
         Offer.objects.filter(status=Offer.Status.ACTIVE, visibility=Offer.Visibility.PUBLIC)
-        .exclude(team=team)
+        .exclude(team_id=team_id)
         .order_by("-created_at", "-id")
     )
     # A Q object: the typed filter() knows no annotation.
@@ -174,16 +178,20 @@ def _geo_filter(qs: QuerySet[Offer], country_code: str | None) -> QuerySet[Offer
 
 
 def upscribe_offer_candidates(
-    *, team: Team, country_code: str | None, limit: int, conversion_type: str | None = None
+    *, team_id: int, country_code: str | None, limit: int
 ) -> QuerySet[Offer]:
     """Other teams' active public offers that a visitor from `country_code` may be shown
-    through `team`'s upscribe now: open to the country, this month's budget holding one more
-    CPA; best expected earnings first (`expected`, models' offer_expected_earnings: the
-    order of the index `offer_expected_idx`), newest first among equals. One query."""
-    qs = network_offer_list(team=team)
-    if conversion_type is not None:
-        qs = qs.filter(conversion_type=conversion_type)
-    qs = _geo_filter(qs, country_code).annotate(expected=offer_expected_earnings())
+    through team `team_id`'s upscribe now: open to the country, this month's budget holding
+    one more CPA; best expected earnings first (`expected`, models' offer_expected_earnings:
+    the order of the index `offer_expected_idx`), newest first among equals. Each row also
+    carries the team's partner profile (`partner_id`, `partner_pk`: the partner its link
+    names), so that one query serves it all."""
+    profile = PartnerProfile.objects.filter(team_id=team_id)
+    qs = _geo_filter(_network_offers(team_id), country_code).annotate(
+        expected=offer_expected_earnings(),
+        partner_id=Subquery(profile.values("public_id")[:1]),
+        partner_pk=Subquery(profile.values("pk")[:1]),
+    )
     return qs.order_by("-expected", "-created_at", "-id")[:limit]
 
 

@@ -283,9 +283,8 @@ def upscribe_offers_rank_in(
     publications first, then everything by expected earnings (a publication before an offer
     when equal), cut at `limit`. The offers shown get one impression each, in one upsert."""
     limit = max(1, min(limit, GENERATE_MAX))
-    profile = _recommending_profile(upscribe)
     offers = list(
-        upscribe_offer_candidates(team=profile.team, country_code=country_code, limit=limit)
+        upscribe_offer_candidates(team_id=upscribe.team_id, country_code=country_code, limit=limit)
     )
     if not offers:
         return list(chosen)
@@ -296,10 +295,10 @@ def upscribe_offers_rank_in(
         for n, r in enumerate(r for r in chosen if not r.pinned)
     ]
     for n, offer in enumerate(offers):
-        value = float(getattr(offer, "expected", 0.0))  # selectors' annotation
-        ranked.append(
-            (value, 1, n, OfferRecommendation(offer, profile.public_id, profile.pk, value))
-        )
+        # selectors' annotations: the expected earnings and the team's partner profile
+        value = float(getattr(offer, "expected", 0.0))
+        partner = (str(getattr(offer, "partner_id", "")), int(getattr(offer, "partner_pk", 0)))
+        ranked.append((value, 1, n, OfferRecommendation(offer, *partner, value)))
     ranked.sort(key=lambda row: (-row[0], row[1], row[2]))
     merged = [*pinned, *(row[3] for row in ranked)][:limit]
     offer_impressions_record(

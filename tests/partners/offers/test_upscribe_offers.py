@@ -250,9 +250,9 @@ class TestGenerate:
             free_recommendation(team)
             network_offer(advertiser)
         assert statements(20) == few  # 18 offers, 2 publications
-        # the upscribe, the ranking, the partner profile, the offers, the two impression
-        # upserts, the conversion counts (no paid publication: no programs' rates)
-        assert few == 7
+        # the upscribe, the ranking, the offers (with the team's partner profile), the two
+        # impression upserts, the conversion counts (no paid publication: no programs' rates)
+        assert few == 6
 
     def test_the_recommendations_list_stays_publications_only(
         self, api_client: APIClient, team: Team, upscribe: Upscribe, advertiser: Team
@@ -273,7 +273,7 @@ def test_the_offers_ranking_is_an_index_scan_that_stops_at_the_limit(
     after `limit` of them, however many offers the network has."""
     for n in range(30):
         network_offer(advertiser, cpa_cents=100 + n)
-    qs = upscribe_offer_candidates(team=team, country_code="US", limit=3)
+    qs = upscribe_offer_candidates(team_id=team.pk, country_code="US", limit=3)
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
