@@ -65,9 +65,14 @@ class SettledRow(NamedTuple):
     payable: bool
     budget_month: date | None
     created_at: datetime
+    # Its subscriber's, as the claim locked it (None without one, or when the caller has it).
+    subscriber_public_id: str | None
+    referrer_id: int | None
+    referral_status: str | None
 
 
-_COLUMNS = ", ".join(SettledRow._fields)
+_COLUMNS = SettledRow._fields[: SettledRow._fields.index("subscriber_public_id")]
+_SUBSCRIBER_COLUMNS = ("public_id", "referrer_id", "referral_status")
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -93,21 +98,61 @@ def _row(values: Sequence[Any]) -> SettledRow:
     )
 
 
+def _returning(*, subscriber: bool) -> tuple[str, str]:
+    """The claim's FROM (if any) and RETURNING: the referral's columns, and with
+    `subscriber` its subscriber's (read by the claim, not by another SELECT)."""
+    table = PartnerReferral._meta.db_table
+    columns = [f"{table}.{column}" for column in _COLUMNS]
+    if not subscriber:
+        return "", ", ".join([*columns, "NULL", "NULL", "NULL"])
+    subscribers = Subscriber._meta.db_table
+    if connection.vendor == "postgresql":
+        # The rows are locked by the claim's SELECT already; the join only reads them.
+        return (
+            f" FROM {subscribers} s",
+            ", ".join([*columns, *(f"s.{column}" for column in _SUBSCRIBER_COLUMNS)]),
+        )
+    # SQLite's RETURNING cannot name an UPDATE's FROM table, only subqueries.
+    return "", ", ".join(
+        [
+            *columns,
+            *(
+                f"(SELECT {column} FROM {subscribers} WHERE id = {table}.subscriber_id)"  # noqa: S608
+                for column in _SUBSCRIBER_COLUMNS
+            ),
+        ]
+    )
+
+
 def _claim(
-    *, select: str, params: list[Any], status: str, reason: str | None, now: datetime
+    *,
+    select: str,
+    params: list[Any],
+    status: str,
+    reason: str | None,
+    now: datetime,
+    subscriber: bool = False,
 ) -> list[SettledRow]:
     """One conditional UPDATE of the referrals that `select` (a SELECT of ids that locks
-    them) picks, still `pending`, returning them. The row lock holds on PostgreSQL (FOR
-    UPDATE re-reads a changed row and drops it if no longer pending); the condition holds
-    it on SQLite, where writers are serialised."""
+    them) picks, still `pending`, returning them (with `subscriber`, their subscribers'
+    columns too: every picked referral must have one). The row lock holds on PostgreSQL
+    (FOR UPDATE re-reads a changed row and drops it if no longer pending); the condition
+    holds it on SQLite, where writers are serialised."""
     table = PartnerReferral._meta.db_table
     # On PostgreSQL `= ANY(ARRAY(...))`: the locking SELECT runs once, as an InitPlan, and the
     # UPDATE finds its rows by primary key (an `IN (...)` may become a semi-join that scans
     # every pending row of the partial index for each batch).
-    ids = f"id = ANY(ARRAY({select}))" if connection.vendor == "postgresql" else f"id IN ({select})"
+    ids = (
+        f"{table}.id = ANY(ARRAY({select}))"
+        if connection.vendor == "postgresql"
+        else f"{table}.id IN ({select})"
+    )
+    join, returning = _returning(subscriber=subscriber)
+    if join:
+        ids += f" AND s.id = {table}.subscriber_id"
     sql = (
-        f"UPDATE {table} SET status = %s, rejection_reason = %s, settled_at = %s "  # noqa: S608
-        f"WHERE status = 'pending' AND {ids} RETURNING {_COLUMNS}"
+        f"UPDATE {table} SET status = %s, rejection_reason = %s, settled_at = %s{join} "  # noqa: S608
+        f"WHERE {table}.status = 'pending' AND {ids} RETURNING {returning}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [status, reason, now, *params])
@@ -143,6 +188,7 @@ def _claim_due(*, now: datetime, limit: int) -> list[SettledRow]:
                 status=status,
                 reason=reason,
                 now=now,
+                subscriber=True,
             )
     if len(rows) < limit:
         rows += _claim(
@@ -308,13 +354,22 @@ def _after_claim(
     _events(rows, subscribers)
 
 
+_SUBSCRIBER_FIELDS = ["id", "team_id", *_SUBSCRIBER_COLUMNS]
+
+
 def _subscribers(rows: list[SettledRow]) -> dict[int, Subscriber]:
-    ids = {r.subscriber_id for r in rows if r.subscriber_id is not None}
-    if not ids:
-        return {}
-    return Subscriber.objects.only(
-        "id", "public_id", "team_id", "referrer_id", "referral_status"
-    ).in_bulk(ids)
+    """The claimed referrals' subscribers from the columns their claim returned (locked,
+    as they are in the database), for `referral_statuses_set`."""
+    alias = connection.alias
+    return {
+        r.subscriber_id: Subscriber.from_db(
+            alias,
+            _SUBSCRIBER_FIELDS,
+            (r.subscriber_id, r.team_id, r.subscriber_public_id, r.referrer_id, r.referral_status),
+        )
+        for r in rows
+        if r.subscriber_id is not None and r.subscriber_public_id is not None
+    }
 
 
 def settle_batch(*, now: datetime, batch_size: int) -> int:
