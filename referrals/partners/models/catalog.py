@@ -153,8 +153,9 @@ class PartnerProgram(models.Model):
     # referrals settled in the window (confirmed or rejected, rejections at the door not
     # counted), the confirmed ones, the rate (None below CONFIRMATION_MIN_SETTLED) and when
     # they were computed (None: never, or never with settled referrals in the window).
-    rate_settled_count = models.PositiveIntegerField(default=0)
-    rate_confirmed_count = models.PositiveIntegerField(default=0)
+    # (db_default: code that predates the columns can still insert programs.)
+    rate_settled_count = models.PositiveIntegerField(default=0, db_default=0)
+    rate_confirmed_count = models.PositiveIntegerField(default=0, db_default=0)
     confirmation_rate = models.FloatField(null=True, blank=True)
     rates_computed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
