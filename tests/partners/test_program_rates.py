@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from referrals.partners.earnings.services import partner_referral_create
@@ -107,3 +109,36 @@ def test_the_program_object_shows_the_rate_of_the_last_settlement_run(
     assert after["expected_referral_confirmation_rate"] == 80
     assert after["screening_strictness"] == "fair"
     assert after["expected_earning_per_referral"] == "$1.6"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_rates_of_the_referrals_already_settled() -> None:
+    campaign = PartnerCampaignFactory.create()
+    program = campaign.program
+    assert program is not None
+    at = timezone.now() - timedelta(days=3)
+    PartnerReferral.objects.bulk_create(
+        PartnerReferral(
+            campaign=campaign,
+            program=program,
+            partner_profile=campaign.partner_profile,
+            team=program.team,
+            email=f"{status}-{n}@ex.com",
+            status=status,
+            rejection_reason=reason,
+            pending_until=at,
+            settled_at=at,
+        )
+        for status, reason, count in (
+            ("confirmed", None, 15),
+            ("rejected", "unsubscribed", 5),
+            ("rejected", "already_subscribed", 7),  # at the door: not counted
+        )
+        for n in range(count)
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([("partners", "0008_merge_earnings_upscribe")])
+    executor = MigrationExecutor(connection)  # forward again: 0009 fills the columns
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert _rates(program) == (20, 15, 0.75)
