@@ -1,7 +1,8 @@
 """Partner earnings: settlement and rejection of pending partner referrals, set-based.
 
 A batch is a fixed number of statements whatever its size: the claim (`UPDATE ... WHERE id
-IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, one per outcome), the budget rows and the
+IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, one per outcome, which returns the
+subscribers' columns too: they are not read again), the budget rows and the
 campaigns' counters (each locked in id order, then one `UPDATE ... FROM (VALUES ...)`), the
 ledger (one `INSERT ... SELECT`), the subscribers' `referral_status` (through the referrals
 app, one UPDATE) and the events (one `events_record_many` per team and event type).
@@ -10,6 +11,9 @@ Lock order (services.py): subscriber, then its partner referrals, then the budge
 (ProgramBudgetMonth before CampaignBudgetMonth, each by id), then the partner campaigns (by
 id). Settlement takes the first two with SKIP LOCKED: it never waits for a subscriber that a
 reject, an unsubscribe or a delete is changing, and leaves that referral to the next run.
+
+After the hourly run, `program_rates_refresh` recomputes the programs' maintained 90-day
+confirmation rates in one statement (what the upscribe ranking and the program objects read).
 """
 
 from __future__ import annotations
