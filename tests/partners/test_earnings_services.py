@@ -30,6 +30,7 @@ from sparkloop.exceptions import InvalidState
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_delete, subscriber_reject, subscriber_update
 from tests.conftest import expand_events
+from tests.factories import SubscriberFactory
 from tests.partners.factories import PartnerCampaignFactory
 from webhooks.models import Event, WebhookDelivery
 from webhooks.services import endpoint_create
@@ -233,6 +234,33 @@ class TestSettle:
         assert (referral.status, referral.rejection_reason) == ("rejected", "deleted")
         assert referral.subscriber_id is None
         assert referral.email == "a@ex.com"
+
+    def test_it_moves_a_referred_subscribers_referrer_and_names_the_subscriber(self) -> None:
+        # A partner-network subscriber who also came through a referrer of the team: the
+        # claim's subscriber columns carry the referrer, the event the subscriber's id.
+        campaign = _campaign(cpa_cents=100)
+        kept = partner_referral_create(campaign=campaign, email="a@ex.com")
+        left = partner_referral_create(campaign=campaign, email="b@ex.com")
+        referrer = SubscriberFactory.create(team=campaign.publication.team)
+        assert kept.subscriber is not None
+        assert left.subscriber is not None
+        Subscriber.objects.filter(pk__in=[kept.subscriber.pk, left.subscriber.pk]).update(
+            referrer=referrer
+        )
+        Subscriber.objects.filter(pk=referrer.pk).update(referrals_count=2)
+        subscriber_update(subscriber=left.subscriber, status="unsubscribed")
+
+        assert _settle_later() == 2
+
+        referrer.refresh_from_db()
+        assert (referrer.referrals_count, referrer.verified_referrals_count) == (1, 1)
+        statuses = dict(
+            Subscriber.objects.filter(referrer=referrer).values_list("email", "referral_status")
+        )
+        assert statuses == {"a@ex.com": "verified", "b@ex.com": "rejected"}
+        confirmed = Event.objects.get(type="new_partner_referral", team=campaign.team).payload
+        assert confirmed["subscriber"]["id"] == kept.subscriber.public_id
+        assert confirmed["subscriber"]["referral_status"] == "verified"
 
     def test_it_settles_in_batches_and_the_task_twice_has_one_effect(self) -> None:
         campaign = _campaign(cpa_cents=100)

@@ -3,7 +3,9 @@ not a few statements per event.
 
 The same rows as `event_record` writes one by one (the payload shaped by `event_payload`);
 their deliveries are made by the worker once the caller's transaction commits (one
-expansion task for the transaction's events, `webhooks.services.expand`).
+expansion task for the transaction's events, `webhooks.services.expand`). No `Event` model
+instance is built on PostgreSQL: a settled batch records thousands, and its callers only
+need their ids.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from webhooks.services.events import event_payload
 from webhooks.services.publish import events_expand_on_commit
 
 
-def events_record_many(*, team: Team, type: str, payloads: Sequence[dict[str, Any]]) -> list[Event]:
-    """Write one outbox event per payload, in the caller's transaction, in one statement.
+def events_record_many(*, team: Team, type: str, payloads: Sequence[dict[str, Any]]) -> list[int]:
+    """Write one outbox event per payload, in the caller's transaction, in one statement;
+    returns the events' ids, in the payloads' order.
 
     Each enabled endpoint of the team subscribed to `type` and covering a payload gets a
     delivery for it when the worker expands them, after the transaction commits.
@@ -30,23 +33,22 @@ def events_record_many(*, team: Team, type: str, payloads: Sequence[dict[str, An
     if not payloads:
         return []
     if connection.vendor == "postgresql" and len(payloads) > 1:
-        events = _insert_postgresql(team=team, type=type, payloads=payloads)
-        events_expand_on_commit(event.pk for event in events)
-        return events
-    events = []
-    for payload in payloads:
-        public_id = new_event_id()
-        events.append(
-            Event(
-                team_id=team.pk,
-                public_id=public_id,
-                type=type,
-                payload=event_payload(public_id=public_id, type=type, payload=payload),
+        ids = _insert_postgresql(team=team, type=type, payloads=payloads)
+    else:
+        events = []
+        for payload in payloads:
+            public_id = new_event_id()
+            events.append(
+                Event(
+                    team_id=team.pk,
+                    public_id=public_id,
+                    type=type,
+                    payload=event_payload(public_id=public_id, type=type, payload=payload),
+                )
             )
-        )
-    events = Event.objects.bulk_create(events)
-    events_expand_on_commit(event.pk for event in events)
-    return events
+        ids = [event.pk for event in Event.objects.bulk_create(events)]
+    events_expand_on_commit(ids)
+    return ids
 
 
 # The rows travel as one JSON document, unpacked by the server: one parameter to bind, where
@@ -61,25 +63,18 @@ _INSERT = """
 """
 
 
-def _insert_postgresql(*, team: Team, type: str, payloads: Sequence[dict[str, Any]]) -> list[Event]:
-    now = timezone.now()
-    events = []
+def _insert_postgresql(*, team: Team, type: str, payloads: Sequence[dict[str, Any]]) -> list[int]:
+    rows = []
     for payload in payloads:
         public_id = new_event_id()
-        event = Event(
-            team_id=team.pk,
-            public_id=public_id,
-            type=type,
-            payload=event_payload(public_id=public_id, type=type, payload=payload),
-            created_at=now,
+        rows.append(
+            {
+                "public_id": public_id,
+                "payload": event_payload(public_id=public_id, type=type, payload=payload),
+            }
         )
-        event._state.adding = False
-        event._state.db = connection.alias
-        events.append(event)
-    rows = [{"public_id": event.public_id, "payload": event.payload} for event in events]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [team.pk, str(type), now, json.dumps(rows)])
-        ids = {public_id: pk for pk, public_id in cursor.fetchall()}
-    for event in events:
-        event.pk = ids[event.public_id]
-    return events
+        cursor.execute(_INSERT, [team.pk, str(type), timezone.now(), json.dumps(rows)])
+        # Matched by public id, not by position: nothing promises RETURNING's order.
+        by_public_id = {public_id: pk for pk, public_id in cursor.fetchall()}
+    return [by_public_id[row["public_id"]] for row in rows]

@@ -57,7 +57,7 @@ class PublicationAdmin(_ReadOnly):
 
 
 class _BudgetChangeList(ChangeList):
-    """The page's programs get this month's budget use in two queries (program_facts)."""
+    """The page's programs get this month's budget use in one query (program_facts)."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)

@@ -234,14 +234,17 @@ class ProgramFacts:
 
 
 def program_facts(programs: Iterable[PartnerProgram]) -> dict[int, ProgramFacts]:
-    """Each program's facts, in two queries for any number of programs."""
-    ids = sorted({p.pk for p in programs})
+    """Each program's facts, in one query for any number of programs: the budget use; the
+    rate is the program's own maintained `confirmation_rate` (the same definition as
+    earnings' `program_confirmation_rates`, refreshed by the hourly settlement job: as of
+    its last run, not a scan of the referrals per request)."""
+    rates = {p.pk: p.confirmation_rate for p in programs}
+    ids = sorted(rates)
     if not ids:
         return {}
     budgets = earnings.program_budget_use(ids, month=earnings.month_of(timezone.localdate()))
-    rates = earnings.program_confirmation_rates(ids)
     return {
-        pk: ProgramFacts(budget=budgets.get(pk, BudgetUse(0, 0)), confirmation_rate=rates.get(pk))
+        pk: ProgramFacts(budget=budgets.get(pk, BudgetUse(0, 0)), confirmation_rate=rates[pk])
         for pk in ids
     }
 

@@ -1,7 +1,8 @@
 """Partner earnings: settlement and rejection of pending partner referrals, set-based.
 
 A batch is a fixed number of statements whatever its size: the claim (`UPDATE ... WHERE id
-IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, one per outcome), the budget rows and the
+IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, one per outcome, which returns the
+subscribers' columns too: they are not read again), the budget rows and the
 campaigns' counters (each locked in id order, then one `UPDATE ... FROM (VALUES ...)`), the
 ledger (one `INSERT ... SELECT`), the subscribers' `referral_status` (through the referrals
 app, one UPDATE) and the events (one `events_record_many` per team and event type).
@@ -10,6 +11,9 @@ Lock order (services.py): subscriber, then its partner referrals, then the budge
 (ProgramBudgetMonth before CampaignBudgetMonth, each by id), then the partner campaigns (by
 id). Settlement takes the first two with SKIP LOCKED: it never waits for a subscriber that a
 reject, an unsubscribe or a delete is changing, and leaves that referral to the next run.
+
+After the hourly run, `program_rates_refresh` recomputes the programs' maintained 90-day
+confirmation rates in one statement (what the upscribe ranking and the program objects read).
 """
 
 from __future__ import annotations
@@ -30,10 +34,16 @@ from referrals.partners.earnings.payloads import (
     partner_referral_events_record_groups,
     referral_payload,
 )
+from referrals.partners.earnings.selectors import (
+    AT_ONCE_REASONS,
+    CONFIRMATION_MIN_SETTLED,
+    CONFIRMATION_WINDOW,
+)
 from referrals.partners.models import (
     CampaignBudgetMonth,
     EarningsEntry,
     PartnerCampaign,
+    PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
 )
@@ -65,9 +75,14 @@ class SettledRow(NamedTuple):
     payable: bool
     budget_month: date | None
     created_at: datetime
+    # Its subscriber's, as the claim locked it (None without one, or when the caller has it).
+    subscriber_public_id: str | None
+    referrer_id: int | None
+    referral_status: str | None
 
 
-_COLUMNS = ", ".join(SettledRow._fields)
+_COLUMNS = SettledRow._fields[: SettledRow._fields.index("subscriber_public_id")]
+_SUBSCRIBER_COLUMNS = ("public_id", "referrer_id", "referral_status")
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -93,21 +108,61 @@ def _row(values: Sequence[Any]) -> SettledRow:
     )
 
 
+def _returning(*, subscriber: bool) -> tuple[str, str]:
+    """The claim's FROM (if any) and RETURNING: the referral's columns, and with
+    `subscriber` its subscriber's (read by the claim, not by another SELECT)."""
+    table = PartnerReferral._meta.db_table
+    columns = [f"{table}.{column}" for column in _COLUMNS]
+    if not subscriber:
+        return "", ", ".join([*columns, "NULL", "NULL", "NULL"])
+    subscribers = Subscriber._meta.db_table
+    if connection.vendor == "postgresql":
+        # The rows are locked by the claim's SELECT already; the join only reads them.
+        return (
+            f" FROM {subscribers} s",
+            ", ".join([*columns, *(f"s.{column}" for column in _SUBSCRIBER_COLUMNS)]),
+        )
+    # SQLite's RETURNING cannot name an UPDATE's FROM table, only subqueries.
+    return "", ", ".join(
+        [
+            *columns,
+            *(
+                f"(SELECT {column} FROM {subscribers} WHERE id = {table}.subscriber_id)"  # noqa: S608
+                for column in _SUBSCRIBER_COLUMNS
+            ),
+        ]
+    )
+
+
 def _claim(
-    *, select: str, params: list[Any], status: str, reason: str | None, now: datetime
+    *,
+    select: str,
+    params: list[Any],
+    status: str,
+    reason: str | None,
+    now: datetime,
+    subscriber: bool = False,
 ) -> list[SettledRow]:
     """One conditional UPDATE of the referrals that `select` (a SELECT of ids that locks
-    them) picks, still `pending`, returning them. The row lock holds on PostgreSQL (FOR
-    UPDATE re-reads a changed row and drops it if no longer pending); the condition holds
-    it on SQLite, where writers are serialised."""
+    them) picks, still `pending`, returning them (with `subscriber`, their subscribers'
+    columns too: every picked referral must have one). The row lock holds on PostgreSQL
+    (FOR UPDATE re-reads a changed row and drops it if no longer pending); the condition
+    holds it on SQLite, where writers are serialised."""
     table = PartnerReferral._meta.db_table
     # On PostgreSQL `= ANY(ARRAY(...))`: the locking SELECT runs once, as an InitPlan, and the
     # UPDATE finds its rows by primary key (an `IN (...)` may become a semi-join that scans
     # every pending row of the partial index for each batch).
-    ids = f"id = ANY(ARRAY({select}))" if connection.vendor == "postgresql" else f"id IN ({select})"
+    ids = (
+        f"{table}.id = ANY(ARRAY({select}))"
+        if connection.vendor == "postgresql"
+        else f"{table}.id IN ({select})"
+    )
+    join, returning = _returning(subscriber=subscriber)
+    if join:
+        ids += f" AND s.id = {table}.subscriber_id"
     sql = (
-        f"UPDATE {table} SET status = %s, rejection_reason = %s, settled_at = %s "  # noqa: S608
-        f"WHERE status = 'pending' AND {ids} RETURNING {_COLUMNS}"
+        f"UPDATE {table} SET status = %s, rejection_reason = %s, settled_at = %s{join} "  # noqa: S608
+        f"WHERE {table}.status = 'pending' AND {ids} RETURNING {returning}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [status, reason, now, *params])
@@ -143,6 +198,7 @@ def _claim_due(*, now: datetime, limit: int) -> list[SettledRow]:
                 status=status,
                 reason=reason,
                 now=now,
+                subscriber=True,
             )
     if len(rows) < limit:
         rows += _claim(
@@ -308,13 +364,22 @@ def _after_claim(
     _events(rows, subscribers)
 
 
+_SUBSCRIBER_FIELDS = ["id", "team_id", *_SUBSCRIBER_COLUMNS]
+
+
 def _subscribers(rows: list[SettledRow]) -> dict[int, Subscriber]:
-    ids = {r.subscriber_id for r in rows if r.subscriber_id is not None}
-    if not ids:
-        return {}
-    return Subscriber.objects.only(
-        "id", "public_id", "team_id", "referrer_id", "referral_status"
-    ).in_bulk(ids)
+    """The claimed referrals' subscribers from the columns their claim returned (locked,
+    as they are in the database), for `referral_statuses_set`."""
+    alias = connection.alias
+    return {
+        r.subscriber_id: Subscriber.from_db(
+            alias,
+            _SUBSCRIBER_FIELDS,
+            (r.subscriber_id, r.team_id, r.subscriber_public_id, r.referrer_id, r.referral_status),
+        )
+        for r in rows
+        if r.subscriber_id is not None and r.subscriber_public_id is not None
+    }
 
 
 def settle_batch(*, now: datetime, batch_size: int) -> int:
@@ -349,3 +414,59 @@ def reject_for_subscriber(*, subscriber: Subscriber, reason: str) -> int:
             statuses=reason == Reason.UNSUBSCRIBED,
         )
     return len(rows)
+
+
+# Each program's referrals settled in the window, then the programs to write: those with
+# some, and those that had some and have none left (reset). `w` is a GROUP BY of the
+# window's settled referrals, once for all programs.
+_RATES = """
+WITH w AS (
+    SELECT program_id, COUNT(*) AS settled,
+        SUM(CASE WHEN status = %(confirmed)s THEN 1 ELSE 0 END) AS confirmed
+    FROM {referral}
+    WHERE program_id IS NOT NULL AND status IN (%(confirmed)s, %(rejected)s)
+        AND settled_at >= %(since)s
+        AND (rejection_reason IS NULL OR rejection_reason NOT IN ({at_once}))
+    GROUP BY program_id
+), v AS (
+    SELECT p.id, COALESCE(w.settled, 0) AS settled, COALESCE(w.confirmed, 0) AS confirmed
+    FROM {program} p LEFT JOIN w ON w.program_id = p.id
+    WHERE w.program_id IS NOT NULL OR p.rate_settled_count > 0
+)
+UPDATE {program} SET rate_settled_count = v.settled, rate_confirmed_count = v.confirmed,
+    confirmation_rate = CASE WHEN v.settled >= %(min_settled)s
+        THEN CAST(v.confirmed AS {float}) / v.settled END,
+    rates_computed_at = %(now)s
+FROM v WHERE {program}.id = v.id
+RETURNING {program}.id
+"""
+
+
+@transaction.atomic
+def program_rates_refresh(*, now: datetime | None = None) -> int:
+    """Recompute every program's 90-day confirmation rate columns (PartnerProgram
+    `rate_settled_count`, `rate_confirmed_count`, `confirmation_rate`, `rates_computed_at`)
+    in one statement: the programs with referrals settled in the window, and those whose
+    referrals all left it (back to 0, 0, None). The rate is confirmed / settled, None below
+    CONFIRMATION_MIN_SETTLED; rejections at the door (AT_ONCE_REASONS) do not count. The
+    hourly settlement task runs it right after settling; the upscribe ranking and the
+    program objects read the columns. Returns how many programs were written."""
+    now = now or timezone.now()
+    sql = _RATES.format(
+        referral=PartnerReferral._meta.db_table,
+        program=PartnerProgram._meta.db_table,
+        at_once=", ".join(f"%(at_once_{n})s" for n in range(len(AT_ONCE_REASONS))),
+        float="DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL",
+    )
+    params: dict[str, Any] = {
+        "confirmed": Status.CONFIRMED.value,
+        "rejected": Status.REJECTED.value,
+        "since": now - CONFIRMATION_WINDOW,
+        "min_settled": CONFIRMATION_MIN_SETTLED,
+        "now": now,
+    }
+    params |= {f"at_once_{n}": str(reason) for n, reason in enumerate(AT_ONCE_REASONS)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Counted from RETURNING: SQLite's rowcount is -1 for a statement opening with WITH.
+        return len(cursor.fetchall())

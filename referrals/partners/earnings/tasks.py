@@ -5,12 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from referrals.partners.earnings import services
+from referrals.partners.earnings.settlement import program_rates_refresh
 
 
 @shared_task(ignore_result=True)
 def partner_referrals_settle_task() -> int:
-    """Hourly: settle the partner referrals whose pending period is over."""
-    return services.partner_referrals_settle()
+    """Hourly: settle the partner referrals whose pending period is over, then refresh the
+    programs' 90-day confirmation rates (what the upscribe ranking reads)."""
+    settled = services.partner_referrals_settle()
+    program_rates_refresh()
+    return settled
 
 
 @shared_task(ignore_result=True)

@@ -148,6 +148,16 @@ class PartnerProgram(models.Model):
     can_be_recommended_via = models.JSONField(default=all_channels, blank=True)
     requires_approval = models.BooleanField(default=False)
     pilot_phase = models.BooleanField(default=False)
+    # The confirmation rate over the last 90 days, maintained by the hourly settlement job
+    # (earnings/settlement.py `program_rates_refresh`, right after it settles): its
+    # referrals settled in the window (confirmed or rejected, rejections at the door not
+    # counted), the confirmed ones, the rate (None below CONFIRMATION_MIN_SETTLED) and when
+    # they were computed (None: never, or never with settled referrals in the window).
+    # (db_default: code that predates the columns can still insert programs.)
+    rate_settled_count = models.PositiveIntegerField(default=0, db_default=0)
+    rate_confirmed_count = models.PositiveIntegerField(default=0, db_default=0)
+    confirmation_rate = models.FloatField(null=True, blank=True)
+    rates_computed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -22,12 +22,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from referrals.partners.earnings.selectors import (
-    AT_ONCE_REASONS,
-    CONFIRMATION_MIN_SETTLED,
-    CONFIRMATION_WINDOW,
-    month_of,
-)
+from referrals.partners.earnings.selectors import month_of
 from referrals.partners.models import (
     CampaignBudgetMonth,
     PartnerCampaign,
@@ -91,32 +86,18 @@ def _geo(country: str | None) -> str:
 
 
 SQL = """
-WITH rates AS {materialized}(
-    SELECT r.program_id,
-        CAST(SUM(CASE WHEN r.status = %(confirmed)s THEN 1 ELSE 0 END) AS {float})
-            / COUNT(*) AS rate
-    FROM {referral} r
-    WHERE r.program_id IN (
-            SELECT c.program_id FROM {campaign} c
-            WHERE c.partner_profile_id = {profile_id} AND c.status = %(active)s
-        )
-        AND r.status IN (%(confirmed)s, %(rejected)s) AND r.settled_at >= %(since)s
-        AND (r.rejection_reason IS NULL OR r.rejection_reason NOT IN ({at_once}))
-    GROUP BY r.program_id
-    HAVING COUNT(*) >= %(min_settled)s
-), paid AS (
+WITH paid AS (
     SELECT c.id AS campaign_id, c.program_id, c.created_at,
         s.id AS setting_id, s.pinned, s.position, s.reason, s.paused,
         p.total_budget_cents - COALESCE(pb.reserved_cents + pb.used_cents, 0) AS available,
         CASE WHEN s.pinned THEN 0 ELSE 1 END AS pin_rank,
         CASE WHEN s.pinned THEN s.position END AS pin_position,
-        p.cpa_cents * COALESCE(rt.rate, %(unknown)s) AS expected
+        p.cpa_cents * COALESCE(p.confirmation_rate, %(unknown)s) AS expected
     FROM {campaign} c
     JOIN {program} p ON p.id = c.program_id
     LEFT JOIN {setting} s ON s.campaign_id = c.id AND s.upscribe_id = %(upscribe)s
     LEFT JOIN {program_month} pb ON pb.program_id = c.program_id AND pb.month = %(month)s
     LEFT JOIN {campaign_month} cb ON cb.campaign_id = c.id AND cb.month = %(month)s
-    LEFT JOIN rates rt ON rt.program_id = c.program_id
     WHERE c.partner_profile_id = {profile_id} AND c.status = %(active)s
         AND (s.paused IS NULL OR NOT s.paused)
         AND p.status = %(active)s
@@ -200,7 +181,9 @@ def ranked_for_visitor(
     more CPA, whose partner is at the program's monthly cap, or whose geo rules refuse the
     visitor. Pinned first (by position), then by expected earnings (CPA x the program's
     confirmation rate over 90 days, UNKNOWN_RATE below 20 settled referrals; free ones
-    earn 0), then newest first. One statement."""
+    earn 0), then newest first. One statement. The 90-day rate is the program's maintained
+    `confirmation_rate` (refreshed by the hourly settlement job: as of its last run), not
+    a scan of the referrals."""
     country = (country_code or "").strip().upper() or None
     sql = SQL.format(
         campaign=_t(PartnerCampaign),
@@ -212,10 +195,6 @@ def ranked_for_visitor(
         publication=_t(Publication),
         profile_id=f"(SELECT pp.id FROM {_t(PartnerProfile)} pp WHERE pp.team_id = %(team)s)",  # noqa: S608
         columns=_columns(),
-        float="DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL",
-        # Computed once: inlined, a misestimated plan re-ran it for every candidate row.
-        materialized="MATERIALIZED " if connection.vendor == "postgresql" else "",
-        at_once=", ".join(f"%(at_once_{n})s" for n in range(len(AT_ONCE_REASONS))),
         geo=_geo(country),
     )
     params: dict[str, Any] = {
@@ -224,9 +203,7 @@ def ranked_for_visitor(
         "active": PartnerCampaign.Status.ACTIVE.value,
         "confirmed": PartnerReferral.Status.CONFIRMED.value,
         "rejected": PartnerReferral.Status.REJECTED.value,
-        "since": timezone.now() - CONFIRMATION_WINDOW,
         "recent_since": timezone.now() - RECENT_WINDOW,
-        "min_settled": CONFIRMATION_MIN_SETTLED,
         "month": month_of(timezone.now().date()),
         "channel": _like(CHANNEL),
         "country": _like(country or ""),
@@ -234,7 +211,6 @@ def ranked_for_visitor(
         "unknown": UNKNOWN_RATE,
         "limit": limit,
     }
-    params |= {f"at_once_{n}": str(reason) for n, reason in enumerate(AT_ONCE_REASONS)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referrals.partners.earnings.selectors import month_of
+from referrals.partners.earnings.tasks import partner_referrals_settle_task
 from referrals.partners.models import (
     CampaignBudgetMonth,
     PartnerCampaign,
@@ -40,8 +41,10 @@ def _generate(client: APIClient, upscribe: Upscribe, **body: Any) -> list[dict[s
     return recs
 
 
-def _settled(campaign: PartnerCampaign, *, confirmed: int, rejected: int, days: int = 1) -> None:
-    """Referrals of `campaign` settled `days` ago."""
+def _settled(
+    campaign: PartnerCampaign, *, confirmed: int, rejected: int, days: int = 1, refresh: bool = True
+) -> None:
+    """Referrals of `campaign` settled `days` ago (then, with `refresh`, a settlement run)."""
     program = campaign.program
     assert program is not None
     at = timezone.now() - timedelta(days=days)
@@ -62,6 +65,8 @@ def _settled(campaign: PartnerCampaign, *, confirmed: int, rejected: int, days: 
         for status, count in (("confirmed", confirmed), ("rejected", rejected))
         for n in range(count)
     )
+    if refresh:  # the hourly job refreshes the programs' 90-day rates the ranking reads
+        partner_referrals_settle_task()
 
 
 def _world(team: Team, upscribe: Upscribe, size: int) -> None:
@@ -111,6 +116,33 @@ def test_it_ranks_by_cpa_times_the_programs_confirmation_rate(
     recs = _generate(api_client, upscribe, limit=3)
     assert [r["uuid"] for r in recs] == [sure.public_id, unknown.public_id, poor.public_id]
     assert [r["last_30_days_confirmation_rate"] for r in recs] == [100, 0, 25]
+
+
+@paid
+def test_the_ranking_reads_the_rate_of_the_last_settlement_run(
+    api_client: APIClient, team: Team, upscribe: Upscribe
+) -> None:
+    # 400 x 25 % = 100 against 250 x the unknown rate (50 %) = 125, until a settlement
+    # run counts the second program's new settlements: 250 x 0 % = 0.
+    poor = paid_recommendation(team, program=PartnerProgramFactory.create(cpa_cents=400))
+    later = paid_recommendation(team, program=PartnerProgramFactory.create(cpa_cents=250))
+    _settled(poor, confirmed=5, rejected=15)
+    assert [r["uuid"] for r in _generate(api_client, upscribe, limit=2)] == [
+        later.public_id,
+        poor.public_id,
+    ]
+
+    _settled(later, confirmed=0, rejected=20, refresh=False)
+    assert [r["uuid"] for r in _generate(api_client, upscribe, limit=2)] == [
+        later.public_id,
+        poor.public_id,
+    ]
+
+    partner_referrals_settle_task()
+    assert [r["uuid"] for r in _generate(api_client, upscribe, limit=2)] == [
+        poor.public_id,
+        later.public_id,
+    ]
 
 
 @paid
