@@ -53,8 +53,11 @@ class Event(models.Model):
         # and an OAuth app authorized by the team (sparkloop/oauth).
         APP_CONNECTED = "app.connected"
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
-    public_id = models.CharField(max_length=40, unique=True, default=new_event_id)
+    # Indexed by event_team_created_idx (team first), not again on its own.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events", db_index=False)
+    # Unique by the constraint in Meta, which (unlike unique=True on PostgreSQL) makes no
+    # second, LIKE-pattern index: every event written pays for each index it has.
+    public_id = models.CharField(max_length=40, default=new_event_id)
     type = models.CharField(max_length=64, choices=Type.choices)
     payload = BulkJSONField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,6 +66,11 @@ class Event(models.Model):
     expanded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # The name PostgreSQL gave the column's former UNIQUE: the constraint is kept as
+            # it was (migration 0009), only the LIKE index beside it was dropped.
+            models.UniqueConstraint(fields=["public_id"], name="webhooks_event_public_id_key"),
+        ]
         indexes = [
             models.Index(fields=["team", "-created_at"], name="event_team_created_idx"),
             # The sweeper's scan of events left unexpanded, kept small by being partial.
