@@ -31,6 +31,7 @@ from referrals.services.referrals import (
 from sparkloop.counters import counter_add
 from sparkloop.models import Team
 from subscribers.models import Subscriber
+from subscribers.selectors import COUNTER_REFERRED
 from webhooks.models import Event
 from webhooks.services.events_batch import events_record_many
 
@@ -62,6 +63,9 @@ def attribution_subscribers_created(
         for subscriber in plain
     )
     counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
+    # Referred from outside the team (the partner network: no referrer here), counted as
+    # `attribution_subscriber_created` counts them.
+    counter_add(team_id=team.pk, name=COUNTER_REFERRED, delta=sum(s.referred for s in plain))
     if target is not None:
         memberships_join_many(
             campaign=target, subscriber_ids=[s.pk for s in plain], new_subscribers=True
