@@ -25,7 +25,7 @@ from django.utils import timezone
 from sparkloop.counters import counter_add, counters_deferred
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
-from subscribers.batch.signals import subscribers_created
+from subscribers.batch.signals import subscribers_created, subscribers_created_across
 from subscribers.models import Subscriber, new_ref_code
 from subscribers.selectors import COUNTER_SUBSCRIBERS, subscriber_get
 from subscribers.services import (
@@ -252,14 +252,13 @@ def _insert_ignoring(rows: list[Subscriber]) -> list[Subscriber]:
     return written
 
 
-# Inside a caller's transaction no savepoint: all or nothing, nothing catches one half-way.
-@transaction.atomic(savepoint=False)
 def subscribers_create_across(
     *, items: Sequence[tuple[Team, Mapping[str, Any]]], origin: str = Subscriber.ORIGIN_API
 ) -> list[Subscriber | None]:
     """Create one subscriber per item, each in its own team (several teams at once), as
-    `subscriber_create` would without a referrer: one INSERT for all of them, then per team
-    its counter and `subscribers_created` (the referrals app's memberships and events).
+    `subscriber_create` would without a referrer, in one transaction: one INSERT for all of
+    them, each team's counter, and `subscribers_created_across` once (the referrals app's
+    memberships and events, set-based across the teams).
 
     An item is `(team, fields)`: `email` (cleaned: ServiceError for an empty or invalid
     one), optional `name`, `ip_address`, `user_agent`, `utm_source`, `utm_campaign`,
@@ -279,6 +278,13 @@ def subscribers_create_across(
             else _subscriber_new(team, {**data, "email": email}, origin, None, now)
         )
         seen.add(key)
+    return _create_across(planned)
+
+
+# Inside a caller's transaction no savepoint: all or nothing, nothing catches one half-way
+# (the emails are checked before it: a bad one leaves the caller's transaction usable).
+@transaction.atomic(savepoint=False)
+def _create_across(planned: list[Subscriber | None]) -> list[Subscriber | None]:
     pending = [row for row in planned if row is not None]
     made: set[int] = set()
     with counters_deferred():
@@ -299,14 +305,12 @@ def subscribers_create_across(
             for row in pending:
                 row.ref_code = new_ref_code()
         created = [row if row is not None and id(row) in made else None for row in planned]
-        teams = {team.pk: team for team, _ in items}
-        for team_id in sorted({row.team_id for row in created if row is not None}):
-            subscribers_created_announce(
-                team=teams[team_id],
-                created=[
-                    (row, None) for row in created if row is not None and row.team_id == team_id
-                ],
-            )
+        rows = [row for row in created if row is not None]
+        for team_id in sorted({row.team_id for row in rows}):
+            count = sum(row.team_id == team_id for row in rows)
+            counter_add(team_id=team_id, name=COUNTER_SUBSCRIBERS, delta=count)
+        if rows:
+            subscribers_created_across.send(sender=Subscriber, created=rows)
     return created
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Model, Value, When
 
+from referrals.models import Campaign
 from referrals.partners.earnings.payloads import EVENT_OF_STATUS, partner_referral_payload
 from referrals.partners.models import (
     CampaignBudgetMonth,
@@ -31,7 +32,7 @@ from referrals.screening import (
     referral_signals,
     screening_campaigns,
 )
-from referrals.services import campaign_default
+from referrals.services import campaign_default, standing_of
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from webhooks.services.events_batch import events_record_many
@@ -114,7 +115,8 @@ def referrals_screen(
     partner (standing in as the referrer: its payout email), with the recommended team's
     limits (its default campaign) and blocklist. Reads, for all of them at once: the
     campaigns' referrals in the last `window`, the subscribers of `origin` from `ip_address`
-    in it per team (this one excepted), the teams' blocklists and default campaigns."""
+    in it per team (this one excepted), the teams' blocklists and default campaigns (unless
+    the subscribers' creates kept them)."""
     if not referrals:
         return
     team_ids = {r.team_id for r in referrals}
@@ -138,7 +140,14 @@ def referrals_screen(
         )
         from_ip = dict(same_ip)
     entries = blocklist_entries(team_ids=team_ids)
-    defaults = screening_campaigns(team_ids=team_ids)
+    # The default campaign each subscriber was just counted within, else read.
+    defaults: dict[int, Campaign] = {}
+    for referral in referrals:
+        standing = standing_of(referral.subscriber) if referral.subscriber else None
+        if standing is not None:
+            defaults[referral.team_id] = standing[0]
+    if team_ids - set(defaults):
+        defaults |= screening_campaigns(team_ids=team_ids - set(defaults))
     for referral in referrals:
         subscriber = referral.subscriber
         assert subscriber is not None  # noqa: S101 - only referrals that made one are screened

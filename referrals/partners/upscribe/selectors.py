@@ -28,6 +28,7 @@ from referrals.partners.earnings.selectors import (
     REFERRAL_CAMPAIGN_RELATED,
     month_of,
     program_budget_use,
+    team_has_email,
 )
 from referrals.partners.models import (
     PartnerCampaign,
@@ -290,11 +291,12 @@ def stats_campaigns(*, upscribe: Upscribe, campaign_ids: Iterable[int]) -> list[
 
 
 def recommendations_by_ref_code(
-    *, upscribe: Upscribe, ref_codes: list[str]
+    *, upscribe: Upscribe, ref_codes: list[str], email: str | None = None
 ) -> dict[str, PartnerCampaign]:
     """Those of `ref_codes` that are the upscribe's active, unpaused recommendations, with
     what a partner referral of them reads (as earnings' `referral_campaigns` loads them),
-    in one query."""
+    in one query. With `email`, each also says whether its recommended team has that
+    email already (`already_subscribed`, as earnings' `teams_subscribed` answers)."""
     paused = UpscribeRecommendation.objects.filter(
         upscribe=upscribe, campaign=OuterRef("pk"), paused=True
     )
@@ -304,7 +306,11 @@ def recommendations_by_ref_code(
         .exclude(Exists(paused))
         .select_related(*REFERRAL_CAMPAIGN_RELATED)
     )
-    return {c.ref_code: c for c in campaigns}
+    if email is not None:
+        campaigns = campaigns.annotate(
+            already_subscribed=team_has_email(team_id="publication__team_id", email=email)
+        )
+    return {campaign.ref_code: campaign for campaign in campaigns}
 
 
 def subscribe_person(*, team: Team, identifier: str) -> tuple[str, str | None]:

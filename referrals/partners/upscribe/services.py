@@ -18,7 +18,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
-from referrals.partners.earnings.selectors import teams_subscribed
 from referrals.partners.earnings.services import (
     partner_referral_create,
     partner_referrals_create,
@@ -267,12 +266,9 @@ def upscribe_subscribe(
     codes = list(dict.fromkeys(code for code in ref_codes if code))
     # Read once for all the picks: the campaigns with what a referral reads, and which
     # recommended teams have the person already.
-    picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
-    subscribed = teams_subscribed(
-        team_ids=[c.publication.team_id for c in picked.values()], email=email
-    )
+    picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes, email=email)
     picks = [
-        (picked[code], picked[code].publication.team_id in subscribed)
+        (picked[code], bool(getattr(picked[code], "already_subscribed", False)))
         for code in codes
         if code in picked
     ]
@@ -287,6 +283,8 @@ def upscribe_subscribe(
     }
     try:
         referrals = _picks(upscribe=upscribe, picks=picks, person=person)
+    except ServiceError:  # the person's (an invalid email): every pick's answer alike
+        raise
     except Exception:
         # Whatever failed rolled the whole batch back: make the picks one by one, so that
         # only the failing one fails (and raises, as it did before the batch).
