@@ -209,3 +209,17 @@ def test_a_second_campaign_into_the_same_team_is_already_subscribed_and_gives_ba
     row = ProgramBudgetMonth.objects.get(program=one.program)
     assert (row.reserved_cents, row.used_cents) == (100, 0)
     assert Subscriber.objects.filter(email="a@example.com").count() == 1
+
+
+def test_the_partners_velocity_flags_past_the_recommended_teams_limit() -> None:
+    campaign = PartnerCampaignFactory.create()
+    team = campaign.publication.team
+    team.campaigns.filter(is_default=True).update(referrer_velocity_limit=2)
+    loaded = referral_campaigns(campaign_ids=[campaign.pk])[campaign.pk]
+    made = [partner_referral_create(campaign=loaded, email=f"p{i}@example.com") for i in range(2)]
+    [third] = partner_referrals_create(picks=[(loaded, False)], email="p2@example.com")
+    assert [r.signals for r in made] == [[], []]
+    assert [s["code"] for s in third.signals] == ["velocity_referrer"]
+    team.campaigns.filter(is_default=True).update(screening_enabled=False)
+    [fourth] = partner_referrals_create(picks=[(loaded, False)], email="p3@example.com")
+    assert fourth.signals == []

@@ -107,39 +107,39 @@ def budgets_reserve_many(
     return reserved
 
 
+def _recent_counts(counts: Sequence[tuple[int, int]], *, since: datetime) -> dict[int, int]:
+    """Each campaign's referrals since `since`, counted up to its limit only (`(campaign id,
+    limit)`): whether a limit is reached is all the screening asks, and a busy partner's hour
+    can hold thousands. One statement for all of them."""
+    table = connection.ops.quote_name(PartnerReferral._meta.db_table)
+    after = connection.ops.adapt_datetimefield_value(since)
+    # Only the table name is formatted in; every value is a parameter.
+    one = (
+        f"SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE campaign_id = %s"  # noqa: S608
+        " AND created_at >= %s LIMIT %s) AS r)"
+    )
+    params: list[Any] = []
+    for campaign_id, limit in counts:
+        params += [campaign_id, campaign_id, after, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([one] * len(counts)), params)
+        return {int(campaign_id): int(n) for campaign_id, n in cursor.fetchall()}
+
+
 def referrals_screen(
     referrals: Sequence[PartnerReferral], *, ip_address: str | None, origin: str, window: timedelta,
     now: datetime,
 ) -> None:  # fmt: skip
     """Set each referral's `signals`: the referral screening of `referrals/` against the
     partner (standing in as the referrer: its payout email), with the recommended team's
-    limits (its default campaign) and blocklist. Reads, for all of them at once: the
-    campaigns' referrals in the last `window`, the subscribers of `origin` from `ip_address`
-    in it per team (this one excepted), the teams' blocklists and default campaigns (unless
-    the subscribers' creates kept them)."""
+    limits (its default campaign) and blocklist. Reads, for all of them at once: the teams'
+    default campaigns (unless the subscribers' creates kept them), and for the teams that
+    screen, the campaigns' referrals in the last `window` (up to the limit), the
+    subscribers of `origin` from `ip_address` in it per team (this one excepted) and the
+    teams' blocklists."""
     if not referrals:
         return
     team_ids = {r.team_id for r in referrals}
-    since = now - window
-    recent = (
-        PartnerReferral.objects.filter(
-            campaign_id__in=[r.campaign_id for r in referrals], created_at__gte=since
-        )
-        .values_list("campaign_id")
-        .annotate(n=Count("id"))
-    )
-    by_campaign: dict[int, int] = dict(recent)
-    from_ip: dict[int, int] = {}
-    if ip_address:
-        same_ip = (
-            Subscriber.objects.filter(
-                team_id__in=team_ids, origin=origin, ip_address=ip_address, created_at__gte=since
-            )
-            .values_list("team_id")
-            .annotate(n=Count("id"))
-        )
-        from_ip = dict(same_ip)
-    entries = blocklist_entries(team_ids=team_ids)
     # The default campaign each subscriber was just counted within, else read.
     defaults: dict[int, Campaign] = {}
     for referral in referrals:
@@ -149,6 +149,31 @@ def referrals_screen(
     if team_ids - set(defaults):
         defaults |= screening_campaigns(team_ids=team_ids - set(defaults))
     for referral in referrals:
+        if referral.team_id not in defaults:  # a team that predates default campaigns
+            defaults[referral.team_id] = campaign_default(team=referral.team)
+    screened = [r for r in referrals if defaults[r.team_id].screening_enabled]
+    for referral in referrals:
+        referral.signals = []  # campaign_signals' answer when the screening is off
+    if not screened:
+        return
+    since = now - window
+    limits = {r.campaign_id: defaults[r.team_id].referrer_velocity_limit for r in screened}
+    by_campaign = _recent_counts(sorted(limits.items()), since=since)
+    from_ip: dict[int, int] = {}
+    if ip_address:
+        same_ip = (
+            Subscriber.objects.filter(
+                team_id__in={r.team_id for r in screened},
+                origin=origin,
+                ip_address=ip_address,
+                created_at__gte=since,
+            )
+            .values_list("team_id")
+            .annotate(n=Count("id"))
+        )
+        from_ip = dict(same_ip)
+    entries = blocklist_entries(team_ids={r.team_id for r in screened})
+    for referral in screened:
         subscriber = referral.subscriber
         assert subscriber is not None  # noqa: S101 - only referrals that made one are screened
         partner = Subscriber(
@@ -162,8 +187,7 @@ def referrals_screen(
         velocity = {"referrer": by_campaign.get(referral.campaign_id, 0), "ip": 0}
         if subscriber.ip_address:
             velocity["ip"] = from_ip.get(referral.team_id, 0) - 1  # this one
-        default = defaults.get(referral.team_id) or campaign_default(team=referral.team)
-        referral.signals = campaign_signals(default, base, velocity)
+        referral.signals = campaign_signals(defaults[referral.team_id], base, velocity)
 
 
 def counters_add_many(referrals: Sequence[PartnerReferral]) -> None:
