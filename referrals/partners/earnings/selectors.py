@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from referrals.partners.models import (
@@ -222,14 +222,6 @@ def campaign_loaded(campaign: PartnerCampaign) -> bool:
             "team",
         )
     ) and Publication._meta.get_field("team").is_cached(campaign.publication)
-
-
-def team_has_email(*, team_id: str, email: str) -> Exists:
-    """`teams_subscribed` inside another query: whether the team at the outer query's
-    `team_id` (a path) has `email` as a subscriber already (any case)."""
-    return Exists(
-        Subscriber.objects.filter(team_id=OuterRef(team_id), email_normalized=email.strip().lower())
-    )
 
 
 def teams_subscribed(*, team_ids: Iterable[int], email: str) -> set[int]:

@@ -26,7 +26,6 @@ from referrals.partners.earnings.selectors import (
     REFERRAL_CAMPAIGN_RELATED,
     month_of,
     program_budget_use,
-    team_has_email,
 )
 from referrals.partners.models import (
     PartnerCampaign,
@@ -289,12 +288,11 @@ def stats_campaigns(*, upscribe: Upscribe, campaign_ids: Iterable[int]) -> list[
 
 
 def recommendations_by_ref_code(
-    *, upscribe: Upscribe, ref_codes: list[str], email: str | None = None
+    *, upscribe: Upscribe, ref_codes: list[str]
 ) -> dict[str, PartnerCampaign]:
     """Those of `ref_codes` that are the upscribe's active, unpaused recommendations, with
     what a partner referral of them reads (as earnings' `referral_campaigns` loads them),
-    in one query. With `email`, each also says whether its recommended team has that
-    email already (`already_subscribed`, as earnings' `teams_subscribed` answers)."""
+    in one query."""
     paused = UpscribeRecommendation.objects.filter(upscribe=upscribe, paused=True)
     # NOT IN, not NOT EXISTS: an anti-join among this many joins took PostgreSQL's planner
     # ~3 ms more than the query itself (bench/README.md, "Subscribe with 3 picks").
@@ -305,10 +303,6 @@ def recommendations_by_ref_code(
         .select_related(*REFERRAL_CAMPAIGN_RELATED)
         .order_by()
     )
-    if email is not None:
-        campaigns = campaigns.annotate(
-            already_subscribed=team_has_email(team_id="publication__team_id", email=email)
-        )
     return {campaign.ref_code: campaign for campaign in campaigns}
 
 

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
+from referrals.partners.earnings.selectors import teams_subscribed
 from referrals.partners.earnings.services import (
     partner_referral_create,
     partner_referrals_create,
@@ -266,9 +267,15 @@ def upscribe_subscribe(
     codes = list(dict.fromkeys(code for code in ref_codes if code))
     # Read once for all the picks: the campaigns with what a referral reads, and which
     # recommended teams have the person already.
-    picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes, email=email)
+    picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
+    # Its own query, not a correlated EXISTS in the one above: that one is planned from the
+    # recommended teams' statistics, and stale ones sent it down the wrong index (a scan of
+    # each team's subscribers); this one is an index lookup whatever the statistics say.
+    subscribed = teams_subscribed(
+        team_ids=[c.publication.team_id for c in picked.values()], email=email
+    )
     picks = [
-        (picked[code], bool(getattr(picked[code], "already_subscribed", False)))
+        (picked[code], picked[code].publication.team_id in subscribed)
         for code in codes
         if code in picked
     ]
