@@ -17,6 +17,7 @@ from referrals.partners.models import (
 )
 from referrals.partners.models.upscribe import Upscribe, UpscribePick
 from referrals.partners.upscribe.services import upscribe_subscribe
+from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from tests.partners.factories import PartnerProgramFactory
@@ -99,3 +100,15 @@ def test_concurrent_visitors_never_pass_a_budget_or_a_cap(
         campaign.refresh_from_db()
         assert campaign.pending_count + campaign.rejected_count == 40
     assert Subscriber.objects.filter(origin="partner_network").count() == 120
+
+
+@pytest.mark.django_db
+def test_an_invalid_email_is_refused_once_with_nothing_made(
+    team: Team, upscribe: Upscribe, caplog: pytest.LogCaptureFixture
+) -> None:
+    codes = [paid_recommendation(team).ref_code for _ in range(2)]
+    with caplog.at_level(logging.WARNING), pytest.raises(ServiceError, match="Email is invalid"):
+        upscribe_subscribe(upscribe=upscribe, email="not an email", ref_codes=codes)
+    assert "one by one" not in caplog.text  # the person's error: not retried pick by pick
+    assert not PartnerReferral.objects.exists()
+    assert not ProgramBudgetMonth.objects.exists()
