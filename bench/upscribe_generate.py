@@ -12,6 +12,13 @@ machine load, and prints each one's median and p95 latency and SQL statements. L
 `POST /v2/upscribes/:uuid/subscribe` with 3 picks, each for a new email, in a loop: requests
 per second (each makes 3 partner referrals, 3 subscribers of the recommended teams, their
 budget reservations and their webhook events). PostgreSQL only.
+
+    uv run python bench/upscribe_generate.py --wrk 2,4 [--duration 15] [--rounds 2]
+
+Also under gunicorn (bench/load.py's: sparkloop/gunicorn_conf.py, sync workers, rate limits
+lifted) with wrk (`-t2 -c8`): the same subscribe with 3 picks, a new email per request,
+for each number of workers given, `--rounds` times alternating; requests/s, p50 and the
+CPU of the workers and the database backends per request.
 """
 
 from __future__ import annotations
@@ -117,12 +124,72 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+SUBSCRIBE_LUA = """
+local headers = {{["X-Api-Key"] = "{key}", ["Content-Type"] = "application/json"}}
+local counter = 0
+local threads = 0
+setup = function(thread) threads = threads + 1; thread:set("id", threads) end
+request = function()
+  counter = counter + 1
+  local body = '{{"subscriber_email": "w{nonce}-' .. id .. '-' .. counter .. '@example.com",'
+    .. ' "recommendations": "{picks}"}}'
+  return wrk.format("POST", "{path}", headers, body)
+end
+"""
+
+
+def under_wrk(
+    upscribe: Upscribe, key: str, picks: str, *, workers: list[int], duration: int, rounds: int
+) -> None:
+    """Subscribe with 3 picks through gunicorn + wrk, per number of workers (alternating)."""
+    import tempfile
+
+    from bench import load
+
+    load.WATCH["db"] = connection.settings_dict["NAME"]
+    path = f"/v2/upscribes/{upscribe.public_id}/subscribe"
+    connection.close()  # the server's workers are the only writers while wrk runs
+    runs: dict[int, list[dict[str, object]]] = {n: [] for n in workers}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(rounds):
+            for n in workers:
+                port = 8700 + n
+                proc = load.start_gunicorn(port, n, TEAM)
+                load.WATCH["master"] = proc.pid
+                base = f"http://127.0.0.1:{port}"
+                try:
+                    load.wait_ready(base, proc)
+                    script = SUBSCRIBE_LUA.format(
+                        key=key, picks=picks, path=path, nonce=f"{time.time_ns()}{round_}"
+                    )
+                    result = load.wrk(
+                        base, script, threads=2, connections=8, duration=duration, tmp=Path(tmp)
+                    )
+                finally:
+                    proc.terminate()
+                    proc.wait()
+                result["load"] = os.getloadavg()[0]
+                runs[n].append(result)
+                print(
+                    f"gunicorn {n} workers, wrk -t2 -c8 {duration}s: {result['rps']:6.1f} req/s, "
+                    f"p50 {int(result['p50']) / 1000:.1f} ms, errors {result['errors']}, "
+                    f"CPU ms/request web {result['web_cpu_ms']:.1f} + db "
+                    f"{result['db_cpu_ms']:.1f}; load {result['load']:.2f}"
+                )
+    for n, results in runs.items():
+        rps = statistics.median(float(r["rps"]) for r in results)  # type: ignore[arg-type]
+        print(f"median over {len(results)}: {n} workers {rps:.1f} requests/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--programs", type=int, default=200)
     parser.add_argument("--recs", type=int, default=500)
     parser.add_argument("--subscribes", type=int, default=300)
+    parser.add_argument("--wrk", help="gunicorn worker counts, e.g. 2,4 (runs wrk only)")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     started = time.perf_counter()
     fresh = not Upscribe.objects.filter(team__name=TEAM).exists()
@@ -141,6 +208,16 @@ def main() -> None:
 
     path = f"/v2/upscribes/{upscribe.public_id}/recommendations"
     body = {"country_code": "US", "limit": 3}
+    if args.wrk:
+        picks = ",".join(
+            r["ref_code"]
+            for r in client.post(path, body, content_type="application/json").json()[
+                "recommendations"
+            ]
+        )
+        workers = [int(n) for n in args.wrk.split(",")]
+        under_wrk(upscribe, key, picks, workers=workers, duration=args.duration, rounds=args.rounds)
+        return
 
     def generate() -> int:
         return client.post(path, body, content_type="application/json").status_code
@@ -165,8 +242,8 @@ def main() -> None:
         ).json()["recommendations"]
     )
     subscribe = f"/v2/upscribes/{upscribe.public_id}/subscribe"
-    stamp = int(time.time())
-    start = time.perf_counter()
+    stamp = time.time_ns()
+    start, cpu = time.perf_counter(), time.process_time()
     for n in range(args.subscribes):
         response = client.post(
             subscribe,
@@ -174,10 +251,13 @@ def main() -> None:
             content_type="application/json",
         )
         assert response.status_code == 200, response.content
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    # CPU time of this process per request: steadier than requests/s on a shared machine
+    # (waiting for a core, or for a busy database, inflates the wall time, not this).
     print(
         f"subscribe, 3 picks: {args.subscribes / elapsed:6.1f} requests/s "
-        f"({args.subscribes} in {elapsed:.1f} s); load {os.getloadavg()[0]:.2f}"
+        f"({args.subscribes} in {elapsed:.1f} s), CPU {cpu / args.subscribes * 1000:.1f} "
+        f"ms/request in process; load {os.getloadavg()[0]:.2f}"
     )
 
 

@@ -7,9 +7,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from referrals.services.attribution_batch import attribution_subscribers_created
+from referrals.services.attribution_batch import (
+    attribution_subscribers_created,
+    attribution_subscribers_created_across,
+)
 from sparkloop.models import Team
-from subscribers.batch.signals import subscribers_created
+from subscribers.batch.signals import subscribers_created, subscribers_created_across
 from subscribers.models import Subscriber
 
 
@@ -26,3 +29,10 @@ def on_subscribers_created(
     attribution_subscribers_created(
         team=team, created=created, send_webhooks=send_webhooks, campaign=campaign
     )
+
+
+@receiver(subscribers_created_across, dispatch_uid="referrals.subscribers_created_across")
+def on_subscribers_created_across(
+    sender: type[Subscriber], *, created: Sequence[Subscriber], **kwargs: Any
+) -> None:
+    attribution_subscribers_created_across(created=created)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -50,7 +51,19 @@ def _domain_is_disposable(domain: str) -> bool:
     return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
 
 
-def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
+def blocklist_entries(*, team_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each team's blocklist as `(kind, pattern)` pairs, in one query: for a caller that
+    screens referrals into several teams at once (`referral_signals(entries=...)`)."""
+    entries: dict[int, list[tuple[str, str]]] = {team_id: [] for team_id in team_ids}
+    rows = BlocklistEntry.objects.filter(team_id__in=list(entries)).order_by("id")
+    for team_id, kind, pattern in rows.values_list("team_id", "kind", "pattern"):
+        entries[team_id].append((kind, pattern))
+    return entries
+
+
+def _blocklisted(
+    team_id: int, referred: Subscriber, entries: Iterable[tuple[str, str]] | None = None
+) -> list[Signal]:
     _local, domain = _split(referred.email)
     values: dict[str, str] = {
         BlocklistEntry.Kind.EMAIL: referred.email.lower(),
@@ -58,9 +71,9 @@ def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
         BlocklistEntry.Kind.IP: referred.ip_address or "",
     }
     signals = []
-    for kind, pattern in BlocklistEntry.objects.filter(team_id=team_id).values_list(
-        "kind", "pattern"
-    ):
+    if entries is None:
+        entries = BlocklistEntry.objects.filter(team_id=team_id).values_list("kind", "pattern")
+    for kind, pattern in entries:
         value = values.get(kind, "")
         if value and fnmatch.fnmatchcase(value, pattern.lower().strip()):
             signals.append(
@@ -70,10 +83,15 @@ def _blocklisted(team_id: int, referred: Subscriber) -> list[Signal]:
 
 
 def referral_signals(
-    *, referred: Subscriber, referrer: Subscriber, blocklist: bool = True
+    *,
+    referred: Subscriber,
+    referrer: Subscriber,
+    blocklist: bool = True,
+    entries: Iterable[tuple[str, str]] | None = None,
 ) -> list[Signal]:
     """The signals that do not depend on a campaign's limits (`blocklist=False`: the team
-    is known to block nothing, so its blocklist is not read)."""
+    is known to block nothing, so its blocklist is not read; `entries`: the team's
+    blocklist as `blocklist_entries` read it, not read again)."""
     signals: list[Signal] = []
     r_local, r_domain = _split(referrer.email)
     s_local, s_domain = _split(referred.email)
@@ -92,7 +110,7 @@ def referral_signals(
     if _domain_is_disposable(s_domain):
         signals.append(_signal(DISPOSABLE_EMAIL, f"Disposable email domain {s_domain}"))
     if blocklist:
-        signals.extend(_blocklisted(referred.team_id, referred))
+        signals.extend(_blocklisted(referred.team_id, referred, entries))
     return signals
 
 
@@ -132,6 +150,13 @@ def velocity_counts(*, referred: Subscriber, referrer: Subscriber) -> dict[str, 
         ip=Count("referred_id", distinct=True, filter=from_ip),
     )
     return {"referrer": int(counts["referrer"]), "ip": int(counts["ip"])}
+
+
+def screening_campaigns(*, team_ids: Iterable[int]) -> dict[int, Campaign]:
+    """The default campaign of each of `team_ids` that has one (whose settings screen a
+    referral from outside the team), in one query."""
+    rows = Campaign.objects.filter(team_id__in=set(team_ids), is_default=True)
+    return {campaign.team_id: campaign for campaign in rows}
 
 
 def campaign_signals(

@@ -57,7 +57,7 @@ def subscriber_email_check(*, team: Team, email: str, exclude: Subscriber | None
     another subscriber of the team has it in any case. The create and update services run
     it; forms call it to show the same error (a concurrent taker is still caught on write).
     """
-    email = _email_clean(email)
+    email = subscriber_email_clean(email)
     taken = Subscriber.objects.filter(team=team, email_normalized=email.lower())
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -66,7 +66,8 @@ def subscriber_email_check(*, team: Team, email: str, exclude: Subscriber | None
     return email
 
 
-def _email_clean(email: str) -> str:
+def subscriber_email_clean(email: str) -> str:
+    """The email as it is stored (trimmed); ServiceError(EMAIL_REQUIRED / EMAIL_INVALID)."""
     email = email.strip()
     if not email:
         raise ServiceError(EMAIL_REQUIRED)
@@ -147,7 +148,7 @@ def subscriber_create(
     with counters_deferred():
         return _create(
             team=team,
-            email=_email_clean(email),
+            email=subscriber_email_clean(email),
             name=name,
             ref_code=ref_code,
             referrer_code=referrer_code,

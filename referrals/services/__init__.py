@@ -9,6 +9,7 @@ from referrals.services.attribution import (
     referral_status_set,
     referral_statuses_set,
     referrer_counts_adjust,
+    standing_of,
     subscriber_sync_record,
 )
 from referrals.services.campaigns import (
@@ -82,6 +83,7 @@ __all__ = [
     "reward_create",
     "reward_delete",
     "reward_update",
+    "standing_of",
     "subscriber_sync_record",
     "team_setup_referrals",
 ]

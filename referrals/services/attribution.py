@@ -157,6 +157,12 @@ def standing_remember(
     setattr(subscriber, _STANDING, (campaign, membership))
 
 
+def standing_of(subscriber: Subscriber) -> tuple[Campaign, CampaignMembership] | None:
+    """The default campaign and membership a create in this transaction kept on the new
+    subscriber (`standing_remember`), if any: what it was counted within, not read again."""
+    return getattr(subscriber, _STANDING, None)
+
+
 def subscriber_sync_record(*, subscriber: Subscriber) -> None:
     """Write the `sync_subscriber` event of a subscriber's current state (the only writer).
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 
 from django.db.models import prefetch_related_objects
 
-from referrals.models import CampaignMembership
+from referrals.models import Campaign, CampaignMembership
 from referrals.payloads import sync_subscriber_payload
 from referrals.selectors import campaign_get, counter_name
-from referrals.services.attribution import attribution_subscriber_created
+from referrals.services.attribution import attribution_subscriber_created, standing_remember
 from referrals.services.campaigns import campaign_default
 from referrals.services.memberships import membership_join, memberships_join_many
 from referrals.services.referrals import (
@@ -31,6 +31,7 @@ from referrals.services.referrals import (
 from sparkloop.counters import counter_add
 from sparkloop.models import Team
 from subscribers.models import Subscriber
+from subscribers.selectors import COUNTER_REFERRED
 from webhooks.models import Event
 from webhooks.services.events_batch import events_record_many
 
@@ -62,6 +63,9 @@ def attribution_subscribers_created(
         for subscriber in plain
     )
     counter_add(team_id=team.pk, name=counter_name(default.pk, "all"), delta=len(memberships))
+    # Referred from outside the team (the partner network: no referrer here), counted as
+    # `attribution_subscriber_created` counts them.
+    counter_add(team_id=team.pk, name=COUNTER_REFERRED, delta=sum(s.referred for s in plain))
     if target is not None:
         memberships_join_many(
             campaign=target, subscriber_ids=[s.pk for s in plain], new_subscribers=True
@@ -94,3 +98,43 @@ def attribution_subscribers_created(
             for subscriber, _ in created
         ],
     )
+
+
+def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> None:
+    """`attribution_subscribers_created` for new subscribers of several teams at once, none
+    referred by a subscriber of its team (`subscribers_created_across`): the teams' default
+    campaigns (and their rewards) read once, every membership in one INSERT, the counters
+    moved per team, and each team's `sync_subscriber` events in one outbox call. The
+    default campaign and membership stay on each subscriber (`standing_remember`)."""
+    teams = {subscriber.team_id: subscriber.team for subscriber in created}
+    defaults = {c.team_id: c for c in Campaign.objects.filter(team_id__in=teams, is_default=True)}
+    for team_id, team in teams.items():
+        if team_id not in defaults:  # a team that predates default campaigns
+            defaults[team_id] = campaign_default(team=team)
+    memberships = CampaignMembership.objects.bulk_create(
+        CampaignMembership(
+            team_id=subscriber.team_id,
+            campaign=defaults[subscriber.team_id],
+            subscriber=subscriber,
+            subscriber_created_at=subscriber.created_at,
+        )
+        for subscriber in created
+    )
+    for team_id in sorted(teams):
+        mine = [s for s in created if s.team_id == team_id]
+        default = defaults[team_id]
+        counter_add(team_id=team_id, name=counter_name(default.pk, "all"), delta=len(mine))
+        counter_add(team_id=team_id, name=COUNTER_REFERRED, delta=sum(s.referred for s in mine))
+    prefetch_related_objects(list(defaults.values()), "rewards")
+    for subscriber, membership in zip(created, memberships, strict=True):
+        standing_remember(subscriber, defaults[subscriber.team_id], membership)
+    for team_id in sorted(teams):
+        events_record_many(
+            team=teams[team_id],
+            type=Event.Type.SYNC_SUBSCRIBER,
+            payloads=[
+                sync_subscriber_payload(defaults[team_id], subscriber, membership)
+                for subscriber, membership in zip(created, memberships, strict=True)
+                if subscriber.team_id == team_id
+            ],
+        )

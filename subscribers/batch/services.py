@@ -15,17 +15,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Lower
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from sparkloop.counters import counter_add
+from sparkloop.counters import counter_add, counters_deferred
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
-from subscribers.batch.signals import subscribers_created
+from subscribers.batch.signals import subscribers_created, subscribers_created_across
 from subscribers.models import Subscriber, new_ref_code
 from subscribers.selectors import COUNTER_SUBSCRIBERS, subscriber_get
-from subscribers.services import EMAIL_TAKEN, REF_CODE_TAKEN, subscriber_update
+from subscribers.services import (
+    EMAIL_TAKEN,
+    REF_CODE_TAKEN,
+    subscriber_email_clean,
+    subscriber_update,
+)
 
 _REF_CODE_ATTEMPTS = 8
 
@@ -73,13 +81,17 @@ def _subscriber_new(
         # A referrer made in this batch has no id yet: `_insert` sets it after the INSERT.
         referrer=referrer if referrer is not None and not referrer._state.adding else None,
         referrer_code=referrer.ref_code if referrer else None,
-        referred=referrer is not None,
-        referral_status=Subscriber.ReferralStatus.PENDING if referrer else None,
+        # `referral_status` given: referred from outside the team (subscriber_create's rule).
+        referred=referrer is not None or data.get("referral_status") is not None,
+        referral_status=(
+            data.get("referral_status") or (Subscriber.ReferralStatus.PENDING if referrer else None)
+        ),
         ip_address=data.get("ip_address"),
         user_agent=data.get("user_agent"),
         utm_source=data.get("utm_source"),
         utm_campaign=data.get("utm_campaign"),
         country_code=country_code.upper() if country_code else None,
+        cpa_cents=int(data["cpa"] * 100) if data.get("cpa") is not None else None,
         origin=origin,
         created_at=data.get("created_at") or now,
         confirmed_at=now if status == Subscriber.Status.CONFIRMED else None,
@@ -212,6 +224,94 @@ def subscribers_create_many(
         campaign=campaign,
     )
     return [result for result in results if result is not None]
+
+
+def _insert_ignoring(rows: list[Subscriber]) -> list[Subscriber]:
+    """INSERT `rows` in one statement, leaving out those a unique constraint refuses (ON
+    CONFLICT DO NOTHING; SQLite: INSERT OR IGNORE); the rows that went in, with their ids."""
+    opts = Subscriber._meta
+    fields = [f for f in opts.concrete_fields if f is not opts.auto_field]
+    query = InsertQuery(Subscriber, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [*rows])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [
+        opts.pk,
+        opts.get_field("team"),
+        opts.get_field("email_normalized"),
+    ]
+    written = []
+    by_key = {(row.team_id, row.email_normalized): row for row in rows}
+    with connection.cursor() as cursor:
+        for sql, params in compiler.as_sql():
+            cursor.execute(sql, params)
+            for pk, team_id, email_normalized in cursor.fetchall():
+                row = by_key[team_id, email_normalized]
+                row.pk = pk
+                row._state.adding, row._state.db = False, connection.alias
+                written.append(row)
+    return written
+
+
+def subscribers_create_across(
+    *, items: Sequence[tuple[Team, Mapping[str, Any]]], origin: str = Subscriber.ORIGIN_API
+) -> list[Subscriber | None]:
+    """Create one subscriber per item, each in its own team (several teams at once), as
+    `subscriber_create` would without a referrer, in one transaction: one INSERT for all of
+    them, each team's counter, and `subscribers_created_across` once (the referrals app's
+    memberships and events, set-based across the teams).
+
+    An item is `(team, fields)`: `email` (cleaned: ServiceError for an empty or invalid
+    one), optional `name`, `ip_address`, `user_agent`, `utm_source`, `utm_campaign`,
+    `country_code`, `status`, `cpa` (a Decimal of dollars) and `referral_status` (referred
+    from outside the team). Answers in the items' order the subscriber made, or None where
+    the team has the email already in any case (a concurrent create of it too, and a later
+    item of the same team and email): `subscriber_create`'s Conflict(EMAIL_TAKEN)."""
+    now = timezone.now()
+    planned: list[Subscriber | None] = []
+    seen: set[tuple[int, str]] = set()
+    for team, data in items:
+        email = subscriber_email_clean(data["email"])
+        key = (team.pk, email.lower())
+        planned.append(
+            None
+            if key in seen
+            else _subscriber_new(team, {**data, "email": email}, origin, None, now)
+        )
+        seen.add(key)
+    return _create_across(planned)
+
+
+# Inside a caller's transaction no savepoint: all or nothing, nothing catches one half-way
+# (the emails are checked before it: a bad one leaves the caller's transaction usable).
+@transaction.atomic(savepoint=False)
+def _create_across(planned: list[Subscriber | None]) -> list[Subscriber | None]:
+    pending = [row for row in planned if row is not None]
+    made: set[int] = set()
+    with counters_deferred():
+        for _attempt in range(_REF_CODE_ATTEMPTS):
+            made |= {id(row) for row in _insert_ignoring(pending)} if pending else set()
+            pending = [row for row in pending if id(row) not in made]
+            if not pending:
+                break
+            # Refused: the email is taken (perhaps concurrently), or a random ref code
+            # collided (then drawn again). No statement is spent on a happy path.
+            taken = Q()
+            for row in pending:
+                taken |= Q(team_id=row.team_id, email_normalized=row.email_normalized)
+            emails = set(
+                Subscriber.objects.filter(taken).values_list("team_id", "email_normalized")
+            )
+            pending = [r for r in pending if (r.team_id, r.email_normalized) not in emails]
+            for row in pending:
+                row.ref_code = new_ref_code()
+        created = [row if row is not None and id(row) in made else None for row in planned]
+        rows = [row for row in created if row is not None]
+        for team_id in sorted({row.team_id for row in rows}):
+            count = sum(row.team_id == team_id for row in rows)
+            counter_add(team_id=team_id, name=COUNTER_SUBSCRIBERS, delta=count)
+        if rows:
+            subscribers_created_across.send(sender=Subscriber, created=rows)
+    return created
 
 
 def subscribers_created_announce(

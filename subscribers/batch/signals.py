@@ -16,3 +16,10 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 subscribers_created = Signal()
+
+subscribers_created_across = Signal()
+"""Sent once by `subscribers_create_across`, inside its transaction after every row is
+written, with `sender=Subscriber` and `created=` (the new subscribers of several teams, in
+the order of the call, none referred by a subscriber of its team). It stands for
+`subscribers_created` of each of those teams (webhooks sent, no campaign): an app that reacts
+to one must react to the other (tests/bulk/test_batch_signals.py)."""

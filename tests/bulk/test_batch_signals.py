@@ -7,7 +7,7 @@ import weakref
 
 from django.dispatch import Signal
 
-from subscribers.batch.signals import subscribers_created
+from subscribers.batch.signals import subscribers_created, subscribers_created_across
 from subscribers.signals import subscriber_changed, subscriber_confirmed, subscriber_created
 
 
@@ -29,5 +29,9 @@ def test_every_app_reacting_to_single_creates_reacts_to_batches() -> None:
     assert single <= _apps(subscribers_created), (
         "an app reacts to subscriber_created/confirmed/changed but not to subscribers_created "
         "(subscribers/batch/signals.py): batch items would skip it"
+    )
+    assert single <= _apps(subscribers_created_across), (
+        "an app reacts to single creates but not to subscribers_created_across "
+        "(subscribers/batch/signals.py): a cross-team batch would skip it"
     )
     assert "referrals" in sys.modules

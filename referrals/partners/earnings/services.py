@@ -13,14 +13,22 @@ referral to the next run).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
 from referrals.partners.catalog.selectors import program_accepts_location
+from referrals.partners.earnings.batch import (
+    budgets_reserve_many,
+    counters_add_many,
+    referral_events_record,
+    referrals_screen,
+)
 from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
     payout_mark_failed,
@@ -41,9 +49,8 @@ from referrals.partners.models import (
     PartnerReferral,
     ProgramBudgetMonth,
 )
-from referrals.screening import campaign_signals, referral_signals
-from referrals.services import campaign_default
 from sparkloop.exceptions import Conflict
+from subscribers.batch.services import subscribers_create_across
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
 
@@ -51,6 +58,7 @@ __all__ = [
     "SUBSCRIBER_ORIGIN",
     "partner_referral_create",
     "partner_referral_reject_for_subscriber",
+    "partner_referrals_create",
     "partner_referrals_settle",
     "payout_mark_failed",
     "payout_mark_paid",
@@ -107,34 +115,6 @@ def _budget_reserve(*, campaign: PartnerCampaign, program: PartnerProgram, month
     return False
 
 
-def _screen(referral: PartnerReferral, subscriber: Subscriber) -> list[dict[str, str]]:
-    """The referral screening of `referrals/` against the partner (standing in as the
-    referrer: its payout email), with the recommended team's limits and blocklist."""
-    campaign = referral.campaign
-    partner = Subscriber(
-        team_id=referral.team_id,
-        email=campaign.partner_profile.payout_email or "",
-        created_at=timezone.now(),
-    )
-    base = referral_signals(referred=subscriber, referrer=partner)
-    since = timezone.now() - VELOCITY_WINDOW
-    velocity = {
-        "referrer": PartnerReferral.objects.filter(
-            campaign=campaign, created_at__gte=since
-        ).count(),
-        "ip": 0,
-    }
-    if subscriber.ip_address:
-        velocity["ip"] = Subscriber.objects.filter(
-            team_id=referral.team_id,
-            origin=SUBSCRIBER_ORIGIN,
-            ip_address=subscriber.ip_address,
-            created_at__gte=since,
-        ).count()
-        velocity["ip"] -= 1  # this one
-    return campaign_signals(campaign_default(team=subscriber.team), base, velocity)
-
-
 def _counters_add(campaign_id: int, *, pending: int = 0, confirmed: int = 0, rejected: int = 0,
                   earnings: int = 0) -> None:  # fmt: skip
     PartnerCampaign.objects.filter(pk=campaign_id).update(
@@ -188,25 +168,12 @@ def partner_referral_create(
     """
     if not campaign_loaded(campaign):
         campaign = referral_campaigns(campaign_ids=[campaign.pk])[campaign.pk]
-    team = campaign.publication.team
-    program = campaign.program if campaign.campaign_type != PartnerCampaign.Type.FREE else None
     now = timezone.now()
-    referral = PartnerReferral(
-        campaign=campaign,
-        program=program,
-        partner_profile=campaign.partner_profile,
-        team=team,
-        email=email.strip(),
-        name=name,
-        country_code=country_code.upper() if country_code else None,
-        region_code=region_code,
-        origin=origin,
-        utm_source=utm_source,
-        utm_campaign=utm_campaign,
-        cpa_cents=program.cpa_cents if program is not None else 0,
-        pending_until=now,
-        created_at=now,
-    )
+    referral = _referral_new(
+        campaign, now=now, email=email, name=name, country_code=country_code,
+        region_code=region_code, origin=origin, utm_source=utm_source, utm_campaign=utm_campaign,
+    )  # fmt: skip
+    team, program = referral.team, referral.program
     reason: str | None = None
     if subscriber is None and (
         already_subscribed
@@ -240,16 +207,9 @@ def partner_referral_create(
             reason = Reason.ALREADY_SUBSCRIBED
             _budget_release(referral)
     referral.subscriber = subscriber
-    if reason:
-        referral.status, referral.rejection_reason = Status.REJECTED, reason
-        referral.payable, referral.budget_month, referral.settled_at = False, None, now
-    else:
-        days = program.referral_pending_duration if program is not None else _FREE_PENDING_DAYS
-        if program is not None and not program.referral_pending_duration_enabled:
-            days = 0
-        referral.pending_until = now + timedelta(days=days)
-        if subscriber is not None:
-            referral.signals = _screen(referral, subscriber)
+    _decide(referral, reason, now)
+    if referral.status == Status.PENDING and subscriber is not None:
+        _screen([referral], ip_address=ip_address, now=now)
     referral.save(force_insert=True)
     if reason:
         _counters_add(campaign.pk, rejected=1)
@@ -257,6 +217,126 @@ def partner_referral_create(
         _counters_add(campaign.pk, pending=1)
     partner_referral_event_record(referral)
     return referral
+
+
+@transaction.atomic(savepoint=False)
+def partner_referrals_create(
+    *,
+    picks: Sequence[tuple[PartnerCampaign, bool]],
+    email: str,
+    name: str | None = None,
+    country_code: str | None = None,
+    region_code: str | None = None,
+    origin: str = PartnerReferral.Origin.UPSCRIBE,
+    utm_source: str | None = None,
+    utm_campaign: str | None = None,
+    ip_address: str | None = None,
+) -> list[PartnerReferral]:
+    """`partner_referral_create` for one person and several distinct campaigns at once (the
+    picks of one subscribe), in one transaction and set-based: the same referrals,
+    subscribers, reservations, counters and events, in a fixed number of statements.
+
+    `picks` are `(campaign as referral_campaigns loads it, already_subscribed as
+    teams_subscribed answers)`; the referrals come back in their order, saved. All or
+    nothing: an error leaves none of them made (the caller may then make them one by one).
+    """
+    now = timezone.now()
+    person = {"name": name, "country_code": country_code, "region_code": region_code,
+              "origin": origin, "utm_source": utm_source, "utm_campaign": utm_campaign}  # fmt: skip
+    referrals = [_referral_new(c, now=now, email=email, **person) for c, _ in picks]
+    reasons: list[str | None] = []
+    for (_, already), referral in zip(picks, referrals, strict=True):
+        program = referral.program
+        if already:
+            reasons.append(Reason.ALREADY_SUBSCRIBED)
+        elif program is not None and not _accepts(program, referral):
+            reasons.append(Reason.COUNTRY_NOT_ALLOWED)
+        else:
+            reasons.append(None)
+    month = month_of(now.date())
+    paid = [(r.campaign, r.program) for r, why in zip(referrals, reasons, strict=True)
+            if why is None and r.program is not None]  # fmt: skip
+    reserved = budgets_reserve_many(paid, month=month)
+    for index, referral in enumerate(referrals):
+        if reasons[index] is None and referral.program is not None:
+            if referral.campaign_id in reserved:
+                referral.payable, referral.budget_month = True, month
+            else:
+                reasons[index] = Reason.BUDGET_EXHAUSTED
+    wanted = [i for i, why in enumerate(reasons) if why != Reason.ALREADY_SUBSCRIBED]
+    made = subscribers_create_across(
+        items=[(referrals[i].team, _subscriber_fields(referrals[i], reasons[i], ip_address))
+               for i in wanted],
+        origin=SUBSCRIBER_ORIGIN,
+    )  # fmt: skip
+    for index, subscriber in zip(wanted, made, strict=True):
+        if subscriber is None:  # created concurrently: the same as already subscribed
+            reasons[index] = Reason.ALREADY_SUBSCRIBED
+            _budget_release(referrals[index])
+        referrals[index].subscriber = subscriber
+    for referral, reason in zip(referrals, reasons, strict=True):
+        _decide(referral, reason, now)
+    _screen([r for r in referrals if r.status == Status.PENDING], ip_address=ip_address, now=now)
+    PartnerReferral.objects.bulk_create(referrals)
+    counters_add_many(referrals)
+    referral_events_record(referrals)
+    return referrals
+
+
+def _subscriber_fields(
+    referral: PartnerReferral, reason: str | None, ip_address: str | None
+) -> dict[str, Any]:
+    """What `partner_referral_create` gives `subscriber_create` for the referral's person."""
+    program = referral.program
+    return {
+        "email": referral.email,
+        "name": referral.name,
+        "ip_address": ip_address,
+        "utm_source": referral.utm_source,
+        "utm_campaign": referral.utm_campaign,
+        "country_code": referral.country_code,
+        "cpa": None if program is None else Decimal(program.cpa_cents) / _CENTS,
+        "referral_status": _REJECTED if reason else _PENDING,
+    }
+
+
+def _referral_new(campaign: PartnerCampaign, *, now: datetime, email: str, **person: Any
+                  ) -> PartnerReferral:  # fmt: skip
+    """The referral of `campaign` (as `referral_campaigns` loads it) for the person, not
+    saved yet: pending, not payable."""
+    program = campaign.program if campaign.campaign_type != PartnerCampaign.Type.FREE else None
+    country_code = person.pop("country_code")
+    return PartnerReferral(
+        campaign=campaign,
+        program=program,
+        partner_profile=campaign.partner_profile,
+        team=campaign.publication.team,
+        email=email.strip(),
+        country_code=country_code.upper() if country_code else None,
+        cpa_cents=program.cpa_cents if program is not None else 0,
+        pending_until=now,
+        created_at=now,
+        **person,
+    )
+
+
+def _decide(referral: PartnerReferral, reason: str | None, now: datetime) -> None:
+    """Rejected at once with `reason`, or pending for the program's pending duration."""
+    if reason:
+        referral.status, referral.rejection_reason = Status.REJECTED, reason
+        referral.payable, referral.budget_month, referral.settled_at = False, None, now
+        return
+    program = referral.program
+    days = program.referral_pending_duration if program is not None else _FREE_PENDING_DAYS
+    if program is not None and not program.referral_pending_duration_enabled:
+        days = 0
+    referral.pending_until = now + timedelta(days=days)
+
+
+def _screen(referrals: list[PartnerReferral], *, ip_address: str | None, now: datetime) -> None:
+    referrals_screen(
+        referrals, ip_address=ip_address, origin=SUBSCRIBER_ORIGIN, window=VELOCITY_WINDOW, now=now
+    )
 
 
 _CENTS = 100

@@ -1,13 +1,14 @@
 """Upscribes: every write, one transaction each (keyword-only, typed).
 
 Generate is a read that also counts what it showed (one upsert statement); subscribe makes
-one partner referral per picked recommendation, each in a transaction of its own, through
-earnings' `partner_referral_create` (which creates the recommended team's subscriber,
-reserves budget and publishes the events to both teams).
+one partner referral per picked recommendation, all in one transaction, through earnings'
+`partner_referrals_create` (which creates the recommended teams' subscribers, reserves
+budget and publishes the events to both teams), or pick by pick if that fails.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,8 +18,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
-from referrals.partners.earnings.selectors import referral_campaigns, teams_subscribed
-from referrals.partners.earnings.services import partner_referral_create
+from referrals.partners.earnings.selectors import teams_subscribed
+from referrals.partners.earnings.services import (
+    partner_referral_create,
+    partner_referrals_create,
+)
 from referrals.partners.models import (
     PartnerCampaign,
     PartnerProfile,
@@ -42,6 +46,8 @@ from referrals.partners.upscribe.selectors import Recommendation
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
 from sparkloop.updates import UNSET, model_update
+
+logger = logging.getLogger(__name__)
 
 REDIRECT_URL_BLANK = "Redirect url can't be blank"
 UPSCRIBE_FIELDS = (
@@ -266,9 +272,11 @@ def upscribe_subscribe(
     """Sign `email` up to each picked recommendation (§ Upscribe, subscribe).
 
     One partner referral per ref code that is one of the upscribe's active recommendations,
-    each with its pick in one transaction of its own (a failure of one leaves the others
-    made); other codes are `skipped`. Each referral is `pending`, or `rejected` at once with
-    its reason, as earnings' `partner_referral_create` decides; it publishes the events.
+    with its pick; other codes are `skipped`. Each referral is `pending`, or `rejected` at
+    once with its reason, as earnings' `partner_referral_create` decides; it publishes the
+    events. All the picks are made in one transaction, set-based (earnings'
+    `partner_referrals_create`); should that fail, they are made again one by one, each in
+    a transaction of its own, so that a failure of one leaves the others made.
     Raises 400 `Upscribe <uuid> is not active.` for an inactive upscribe.
     """
     if not upscribe.active:
@@ -281,40 +289,73 @@ def upscribe_subscribe(
         codes=[c for c in codes if c.startswith(OFFER_CODE_PREFIX)],
         country_code=country_code,
     )
+    # Read once for all the picks: the campaigns with what a referral reads, and which
+    # recommended teams have the person already.
     picked = selectors.recommendations_by_ref_code(upscribe=upscribe, ref_codes=codes)
-    # Read once for all the picks (not once per pick in each one's transaction): the
-    # campaigns with what a referral reads, and which recommended teams have the person.
-    campaigns = referral_campaigns(campaign_ids=[c.pk for c in picked.values()])
+    # Its own query, not a correlated EXISTS in the one above: that one is planned from the
+    # recommended teams' statistics, and stale ones sent it down the wrong index (a scan of
+    # each team's subscribers); this one is an index lookup whatever the statistics say.
     subscribed = teams_subscribed(
-        team_ids=[c.publication.team_id for c in campaigns.values()], email=email
+        team_ids=[c.publication.team_id for c in picked.values()], email=email
     )
+    picks = [
+        (picked[code], picked[code].publication.team_id in subscribed)
+        for code in codes
+        if code in picked
+    ]
+    person = {
+        "email": email,
+        "name": name,
+        "country_code": country_code,
+        "region_code": region_code,
+        "utm_source": utm_source,
+        "utm_campaign": utm_campaign,
+        "ip_address": ip_address,
+    }
+    try:
+        referrals = _picks(upscribe=upscribe, picks=picks, person=person)
+    except ServiceError:  # the person's (an invalid email): every pick's answer alike
+        raise
+    except Exception:
+        # Whatever failed rolled the whole batch back: make the picks one by one, so that
+        # only the failing one fails (and raises, as it did before the batch).
+        logger.warning("upscribe subscribe: the picks' batch failed, one by one", exc_info=True)
+        referrals = [
+            _pick(upscribe=upscribe, campaign=campaign, already_subscribed=already, **person)
+            for campaign, already in picks
+        ]
+    made = {referral.campaign_id: referral for referral in referrals}
     outcomes = []
     for code in codes:
         if code in offered:  # offers
             outcomes.append(PickOutcome(code, offered[code].status, offered[code].rejection_reason))
             continue
-        campaign = campaigns.get(picked[code].pk) if code in picked else None
-        if campaign is None:
+        referral = made.get(picked[code].pk) if code in picked else None
+        if referral is None:
             outcomes.append(PickOutcome(ref_code=code, status=SKIPPED))
             continue
-        referral = _pick(
-            upscribe=upscribe,
-            campaign=campaign,
-            already_subscribed=campaign.publication.team_id in subscribed,
-            email=email,
-            name=name,
-            country_code=country_code,
-            region_code=region_code,
-            utm_source=utm_source,
-            utm_campaign=utm_campaign,
-            ip_address=ip_address,
-        )
         outcomes.append(
             PickOutcome(
                 ref_code=code, status=referral.status, rejection_reason=referral.rejection_reason
             )
         )
     return outcomes
+
+
+@transaction.atomic
+def _picks(
+    *, upscribe: Upscribe, picks: list[tuple[PartnerCampaign, bool]], person: dict[str, Any]
+) -> list[PartnerReferral]:
+    if not picks:
+        return []
+    referrals = partner_referrals_create(
+        picks=picks, origin=PartnerReferral.Origin.UPSCRIBE, **person
+    )
+    UpscribePick.objects.bulk_create(
+        UpscribePick(upscribe=upscribe, campaign_id=referral.campaign_id, referral=referral)
+        for referral in referrals
+    )
+    return referrals
 
 
 @transaction.atomic
