@@ -296,8 +296,9 @@ extend_schema_view(
                     name="UpscribePickOutcome",
                     fields={
                         "ref_code": S.CharField(),
-                        "status": S.CharField(
-                            help_text="`pending`, `rejected`, `skipped`; `confirmed`: an offer"
+                        "status": S.ChoiceField(
+                            choices=["pending", "rejected", "skipped", "confirmed"],
+                            help_text="`confirmed`: a lead offer's pick, converted at once",
                         ),
                     },
                 ),
@@ -437,6 +438,13 @@ _field_examples = field_examples(
         "Recommendation": {
             key: value for key, value in RECOMMENDATION_EXAMPLE.items() if value is not None
         },
+        # A generated one: a publication's values, an offer's for the offer-only fields.
+        "GeneratedRecommendation": {
+            key: value
+            for key, value in (OFFER_RECOMMENDATION_EXAMPLE | RECOMMENDATION_EXAMPLE).items()
+            if value is not None
+        }
+        | {"portrait_image_url": OFFER_RECOMMENDATION_EXAMPLE["landscape_image_url"]},
         "RecommendationUpdateInputRequest": {"reason": "The newsletter I read first every Monday."},
         "UpscribeRecommendationStats": {
             "uuid": RECOMMENDATION_EXAMPLE["uuid"],
