@@ -28,6 +28,7 @@ from referrals.partners.earnings.batch import (
     counters_add_many,
     referral_events_record,
     referrals_screen,
+    rows_insert,
 )
 from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
@@ -283,7 +284,7 @@ def partner_referrals_create(
         _screen(
             [r for r in referrals if r.status == Status.PENDING], ip_address=ip_address, now=now
         )
-        PartnerReferral.objects.bulk_create(referrals)
+        rows_insert(referrals)
         counters_add_many(referrals)
         referral_events_record(referrals)
     return referrals
