@@ -97,6 +97,21 @@ def upscribe_get(*, team: Team, identifier: str) -> Upscribe:
     return upscribe
 
 
+def upscribe_subscribe_get(*, team: Team, identifier: str) -> Upscribe:
+    """`upscribe_get` for subscribe, which reads the upscribe's own fields only (not its
+    publication): the row in plain SQL (the ORM's compiling of the join was ~0.6 ms of a
+    request's CPU, bench/README.md "Subscribe with 3 picks"); the same 404."""
+    table = connection.ops.quote_name(Upscribe._meta.db_table)
+    rows = Upscribe.objects.raw(
+        f"SELECT * FROM {table} WHERE team_id = %s AND public_id = %s LIMIT 1",  # noqa: S608
+        [team.pk, identifier],
+    )
+    upscribe = next(iter(rows), None)
+    if upscribe is None:
+        raise NotFound(UPSCRIBE_NOT_FOUND.format(identifier=identifier))
+    return upscribe
+
+
 def upscribe_publication_get(*, team: Team, identifier: str) -> Publication:
     """The team's own publication that a new upscribe belongs to."""
     publication = next(iter(Publication.objects.filter(team=team, public_id=identifier)[:1]), None)

@@ -20,8 +20,9 @@ from referrals.partners.earnings.selectors import (
 from referrals.partners.models import PartnerCampaign
 from referrals.partners.models.upscribe import Upscribe
 from referrals.partners.upscribe.selectors import recommendations_by_ref_code
-from referrals.partners.upscribe.services import recommendation_setting_update
+from referrals.partners.upscribe.services import recommendation_setting_update, upscribe_create
 from sparkloop.models import Team
+from tests.partners.factories import PublicationFactory
 from tests.partners.upscribe.helpers import free_recommendation, paid_recommendation
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,19 @@ def test_it_reads_nothing_for_no_codes(upscribe: Upscribe) -> None:
     with CaptureQueriesContext(connection) as captured:
         assert recommendations_by_ref_code(upscribe=upscribe, ref_codes=[]) == {}
     assert not captured
+
+
+def test_subscribe_answers_404_for_an_unknown_or_other_teams_upscribe(
+    api_client: Any, team: Team, other_team: Team, upscribe: Upscribe
+) -> None:
+    theirs = upscribe_create(
+        team=other_team, publication=PublicationFactory.create(team=other_team)
+    )
+    for public_id in (theirs.public_id, "ups_nope"):
+        response = api_client.post(
+            f"/v2/upscribes/{public_id}/subscribe",
+            {"subscriber_email": "lee@example.com", "recommendations": "x"},
+            format="json",
+        )
+        assert response.status_code == 404
+        assert response.json() == {"error": f"Upscribe {public_id} not found."}
