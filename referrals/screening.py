@@ -55,9 +55,19 @@ def blocklist_entries(*, team_ids: Iterable[int]) -> dict[int, list[tuple[str, s
     """Each team's blocklist as `(kind, pattern)` pairs, in one query: for a caller that
     screens referrals into several teams at once (`referral_signals(entries=...)`)."""
     entries: dict[int, list[tuple[str, str]]] = {team_id: [] for team_id in team_ids}
-    rows = BlocklistEntry.objects.filter(team_id__in=list(entries)).order_by("id")
-    for team_id, kind, pattern in rows.values_list("team_id", "kind", "pattern"):
-        entries[team_id].append((kind, pattern))
+    if not entries:
+        return entries
+    # Written out: on subscribe's path, the ORM's compiling cost more than the query.
+    table = connection.ops.quote_name(BlocklistEntry._meta.db_table)
+    marks = ", ".join(["%s"] * len(entries))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT team_id, kind, pattern FROM {table} WHERE team_id IN ({marks}) "  # noqa: S608
+            "ORDER BY id",
+            list(entries),
+        )
+        for team_id, kind, pattern in cursor.fetchall():
+            entries[team_id].append((kind, pattern))
     return entries
 
 

@@ -33,7 +33,7 @@ from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.selectors import COUNTER_REFERRED
 from webhooks.models import Event
-from webhooks.services.events_batch import events_record_many
+from webhooks.services.events_batch import events_record_later, events_record_many
 
 
 def attribution_subscribers_created(
@@ -104,8 +104,10 @@ def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> 
     """`attribution_subscribers_created` for new subscribers of several teams at once, none
     referred by a subscriber of its team (`subscribers_created_across`): the teams' default
     campaigns (and their rewards) read once, every membership in one INSERT, the counters
-    moved per team, and each team's `sync_subscriber` events in one outbox call. The
-    default campaign and membership stay on each subscriber (`standing_remember`)."""
+    moved per team, and each team's `sync_subscriber` events recorded with
+    `events_record_later` (the caller's `events_deferred()` block writes them with its
+    others in one INSERT). The default campaign and membership stay on each subscriber
+    (`standing_remember`)."""
     teams = {subscriber.team_id: subscriber.team for subscriber in created}
     defaults = {c.team_id: c for c in Campaign.objects.filter(team_id__in=teams, is_default=True)}
     for team_id, team in teams.items():
@@ -128,9 +130,9 @@ def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> 
     prefetch_related_objects(list(defaults.values()), "rewards")
     for subscriber, membership in zip(created, memberships, strict=True):
         standing_remember(subscriber, defaults[subscriber.team_id], membership)
-    for team_id in sorted(teams):
-        events_record_many(
-            team=teams[team_id],
+    for team_id in sorted(teams):  # one INSERT with the caller's other events, if deferred
+        events_record_later(
+            team_id=team_id,
             type=Event.Type.SYNC_SUBSCRIBER,
             payloads=[
                 sync_subscriber_payload(defaults[team_id], subscriber, membership)

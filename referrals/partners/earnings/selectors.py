@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -225,9 +226,17 @@ def campaign_loaded(campaign: PartnerCampaign) -> bool:
 
 
 def teams_subscribed(*, team_ids: Iterable[int], email: str) -> set[int]:
-    """Those of `team_ids` that have `email` as a subscriber already (any case), in one query."""
-    return set(
-        Subscriber.objects.filter(
-            team_id__in=set(team_ids), email_normalized=email.strip().lower()
-        ).values_list("team_id", flat=True)
-    )
+    """Those of `team_ids` that have `email` as a subscriber already (any case), in one query
+    (written out: on subscribe's path, the ORM's compiling cost more than the query)."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return set()
+    table = connection.ops.quote_name(Subscriber._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT team_id FROM {table} WHERE team_id IN ({marks}) "  # noqa: S608
+            "AND email_normalized = %s",
+            [*ids, email.strip().lower()],
+        )
+        return {int(team_id) for (team_id,) in cursor.fetchall()}

@@ -28,6 +28,7 @@ from referrals.partners.earnings.batch import (
     counters_add_many,
     referral_events_record,
     referrals_screen,
+    rows_insert,
 )
 from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
@@ -53,6 +54,7 @@ from sparkloop.exceptions import Conflict
 from subscribers.batch.services import subscribers_create_across
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create
+from webhooks.services.events_batch import events_deferred
 
 __all__ = [
     "SUBSCRIBER_ORIGIN",
@@ -263,23 +265,28 @@ def partner_referrals_create(
                 referral.payable, referral.budget_month = True, month
             else:
                 reasons[index] = Reason.BUDGET_EXHAUSTED
-    wanted = [i for i, why in enumerate(reasons) if why != Reason.ALREADY_SUBSCRIBED]
-    made = subscribers_create_across(
-        items=[(referrals[i].team, _subscriber_fields(referrals[i], reasons[i], ip_address))
-               for i in wanted],
-        origin=SUBSCRIBER_ORIGIN,
-    )  # fmt: skip
-    for index, subscriber in zip(wanted, made, strict=True):
-        if subscriber is None:  # created concurrently: the same as already subscribed
-            reasons[index] = Reason.ALREADY_SUBSCRIBED
-            _budget_release(referrals[index])
-        referrals[index].subscriber = subscriber
-    for referral, reason in zip(referrals, reasons, strict=True):
-        _decide(referral, reason, now)
-    _screen([r for r in referrals if r.status == Status.PENDING], ip_address=ip_address, now=now)
-    PartnerReferral.objects.bulk_create(referrals)
-    counters_add_many(referrals)
-    referral_events_record(referrals)
+    # The events of every team and type (the subscribers' `sync_subscriber`, the referrals'
+    # to both teams) in one INSERT, at the end of the block.
+    with events_deferred():
+        wanted = [i for i, why in enumerate(reasons) if why != Reason.ALREADY_SUBSCRIBED]
+        made = subscribers_create_across(
+            items=[(referrals[i].team, _subscriber_fields(referrals[i], reasons[i], ip_address))
+                   for i in wanted],
+            origin=SUBSCRIBER_ORIGIN,
+        )  # fmt: skip
+        for index, subscriber in zip(wanted, made, strict=True):
+            if subscriber is None:  # created concurrently: the same as already subscribed
+                reasons[index] = Reason.ALREADY_SUBSCRIBED
+                _budget_release(referrals[index])
+            referrals[index].subscriber = subscriber
+        for referral, reason in zip(referrals, reasons, strict=True):
+            _decide(referral, reason, now)
+        _screen(
+            [r for r in referrals if r.status == Status.PENDING], ip_address=ip_address, now=now
+        )
+        rows_insert(referrals)
+        counters_add_many(referrals)
+        referral_events_record(referrals)
     return referrals
 
 

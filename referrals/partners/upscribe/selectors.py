@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
+    ForeignKey,
+    Model,
     Q,
     QuerySet,
     Sum,
@@ -29,6 +33,7 @@ from referrals.partners.earnings.selectors import (
 )
 from referrals.partners.models import (
     PartnerCampaign,
+    PartnerProfile,
     PartnerProgram,
     PartnerReferral,
     Publication,
@@ -87,6 +92,21 @@ def upscribe_list(*, team: Team) -> QuerySet[Upscribe]:
 def upscribe_get(*, team: Team, identifier: str) -> Upscribe:
     """The team's upscribe `identifier`; 404 `Upscribe <uuid> not found.` otherwise."""
     upscribe = next(iter(upscribe_list(team=team).filter(public_id=identifier)[:1]), None)
+    if upscribe is None:
+        raise NotFound(UPSCRIBE_NOT_FOUND.format(identifier=identifier))
+    return upscribe
+
+
+def upscribe_subscribe_get(*, team: Team, identifier: str) -> Upscribe:
+    """`upscribe_get` for subscribe, which reads the upscribe's own fields only (not its
+    publication): the row in plain SQL (the ORM's compiling of the join was ~0.6 ms of a
+    request's CPU, bench/README.md "Subscribe with 3 picks"); the same 404."""
+    table = connection.ops.quote_name(Upscribe._meta.db_table)
+    rows = Upscribe.objects.raw(
+        f"SELECT * FROM {table} WHERE team_id = %s AND public_id = %s LIMIT 1",  # noqa: S608
+        [team.pk, identifier],
+    )
+    upscribe = next(iter(rows), None)
     if upscribe is None:
         raise NotFound(UPSCRIBE_NOT_FOUND.format(identifier=identifier))
     return upscribe
@@ -287,23 +307,123 @@ def stats_campaigns(*, upscribe: Upscribe, campaign_ids: Iterable[int]) -> list[
     )
 
 
+# The picked campaigns' query, written out (`_picked_sql`): each table of
+# REFERRAL_CAMPAIGN_RELATED (alias, model, joined from alias, by field) and its columns.
+_PICKED_JOINS: tuple[tuple[str, type[Model], str, str], ...] = (
+    ("c", PartnerCampaign, "", ""),
+    ("pub", Publication, "c", "publication"),
+    ("pubteam", Team, "pub", "team"),
+    ("prog", PartnerProgram, "c", "program"),
+    ("prof", PartnerProfile, "c", "partner_profile"),
+    ("rec", Publication, "c", "recommending_publication"),
+    ("partner", Team, "c", "team"),
+)
+_MODEL_OF = {alias: model for alias, model, _, _ in _PICKED_JOINS}
+
+
+def _relation(alias: str, field_name: str) -> ForeignKey[Any, Any]:
+    field = _MODEL_OF[alias]._meta.get_field(field_name)
+    assert isinstance(field, ForeignKey)  # noqa: S101
+    return field
+
+
+@cache
+def _picked_sql() -> str:
+    """SELECT every column of the campaign and its REFERRAL_CAMPAIGN_RELATED rows, LEFT
+    JOINed, of the picked ref codes (`{codes}`: their placeholders) that are the upscribe's
+    active, unpaused recommendations. Built once from the models' metadata."""
+    quote = connection.ops.quote_name
+    paths = {"c": ""}
+    for alias, _, parent, field_name in _PICKED_JOINS[1:]:
+        paths[alias] = f"{paths[parent]}__{field_name}".lstrip("_")
+    # The joins are earnings' REFERRAL_CAMPAIGN_RELATED, no fewer (campaign_loaded checks).
+    assert set(REFERRAL_CAMPAIGN_RELATED) <= set(paths.values())  # noqa: S101
+    columns = []
+    joins = []
+    for alias, model, parent, field_name in _PICKED_JOINS:
+        columns += [f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields]
+        if parent:
+            fk = quote(str(_relation(parent, field_name).column))
+            pk = quote(str(model._meta.pk.column))
+            joins.append(
+                f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON {alias}.{pk} = {parent}.{fk}"
+            )
+    settings = UpscribeRecommendation._meta
+    # NOT IN, not NOT EXISTS: an anti-join among this many joins took PostgreSQL's planner
+    # ~3 ms more than the query itself (bench/README.md, "Subscribe with 3 picks").
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(PartnerCampaign._meta.db_table)} c "  # noqa: S608
+        f"{' '.join(joins)} "
+        "WHERE prof.team_id = %s AND c.status = %s AND c.ref_code IN ({codes}) "
+        f"AND c.id NOT IN (SELECT campaign_id FROM {quote(settings.db_table)} "
+        "WHERE upscribe_id = %s AND paused)"
+    )
+
+
+# Per table of _PICKED_JOINS: its model, attribute names, each field's converters from the
+# database value (as the ORM applies them), and its columns' slice of a row.
+_Loader = tuple[type[Model], list[str], list[list[Any]], slice]
+
+
+@cache
+def _picked_loaders() -> list[_Loader]:
+    loaders = []
+    start = 0
+    for alias, model, _parent, _field in _PICKED_JOINS:
+        fields = model._meta.concrete_fields
+        converters = []
+        for field in fields:
+            col = field.get_col(alias)
+            converters.append(
+                connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            )
+        names = [f.attname for f in fields]
+        loaders.append((model, names, converters, slice(start, start + len(fields))))
+        start += len(fields)
+    return loaders
+
+
 def recommendations_by_ref_code(
     *, upscribe: Upscribe, ref_codes: list[str]
 ) -> dict[str, PartnerCampaign]:
-    """Those of `ref_codes` that are the upscribe's active, unpaused recommendations, with
-    what a partner referral of them reads (as earnings' `referral_campaigns` loads them),
-    in one query."""
-    paused = UpscribeRecommendation.objects.filter(upscribe=upscribe, paused=True)
-    # NOT IN, not NOT EXISTS: an anti-join among this many joins took PostgreSQL's planner
-    # ~3 ms more than the query itself (bench/README.md, "Subscribe with 3 picks").
-    campaigns = (
-        recommendation_list(upscribe=upscribe)
-        .filter(status=PartnerCampaign.Status.ACTIVE, ref_code__in=ref_codes)
-        .exclude(pk__in=paused.values("campaign_id"))
-        .select_related(*REFERRAL_CAMPAIGN_RELATED)
-        .order_by()
-    )
-    return {campaign.ref_code: campaign for campaign in campaigns}
+    """Those of `ref_codes` that are the upscribe's active, unpaused recommendations (of
+    `recommendation_list`), with what a partner referral of them reads (as earnings'
+    `referral_campaigns` loads them: REFERRAL_CAMPAIGN_RELATED), in one query.
+
+    The query is written out and its rows turned into the models here: built by the ORM,
+    its 119 columns across 7 tables took ~2 ms of CPU to compile and load, the largest
+    read of a subscribe (bench/README.md, "Subscribe with 3 picks")."""
+    if not ref_codes:
+        return {}
+    sql = _picked_sql().format(codes=", ".join(["%s"] * len(ref_codes)))
+    params: list[int | str] = [
+        upscribe.team_id, PartnerCampaign.Status.ACTIVE.value, *ref_codes, upscribe.pk
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    picked = {}
+    for row in rows:
+        made: dict[str, Model | None] = {}
+        for (alias, _model, parent, field_name), (model, names, converters, columns) in zip(
+            _PICKED_JOINS, _picked_loaders(), strict=True
+        ):
+            values = list(row[columns])
+            if values[0] is None:  # no row joined (a free campaign's program)
+                made[alias] = None
+            else:
+                for index, field_converters in enumerate(converters):
+                    for convert in field_converters:
+                        values[index] = convert(values[index], None, connection)
+                made[alias] = model.from_db(connection.alias, names, values)
+            if parent:
+                owner = made[parent]
+                assert owner is not None  # noqa: S101 - the campaign and its publication exist
+                _relation(parent, field_name).set_cached_value(owner, made[alias])
+        campaign = made["c"]
+        assert isinstance(campaign, PartnerCampaign)  # noqa: S101
+        picked[campaign.ref_code] = campaign
+    return picked
 
 
 def subscribe_person(*, team: Team, identifier: str) -> tuple[str, str | None]:

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
+from referrals.partners.earnings.batch import rows_insert
 from referrals.partners.earnings.selectors import teams_subscribed
 from referrals.partners.earnings.services import (
     partner_referral_create,
@@ -351,9 +352,11 @@ def _picks(
     referrals = partner_referrals_create(
         picks=picks, origin=PartnerReferral.Origin.UPSCRIBE, **person
     )
-    UpscribePick.objects.bulk_create(
-        UpscribePick(upscribe=upscribe, campaign_id=referral.campaign_id, referral=referral)
-        for referral in referrals
+    rows_insert(
+        [
+            UpscribePick(upscribe=upscribe, campaign_id=referral.campaign_id, referral=referral)
+            for referral in referrals
+        ]
     )
     return referrals
 

@@ -84,7 +84,7 @@ class UpscribeViewSet(TeamViewSet):
 
     @action(detail=True, methods=["post"])
     def subscribe(self, request: Request, pk: str) -> Response:
-        upscribe = selectors.upscribe_get(team=self.team, identifier=pk)
+        upscribe = selectors.upscribe_subscribe_get(team=self.team, identifier=pk)
         data = SubscribeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

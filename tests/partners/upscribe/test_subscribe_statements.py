@@ -6,10 +6,11 @@ Read once for all the picks: the upscribe, the person, the picked campaigns with
 referral reads and who has the person already. Then one transaction for all the picks
 (earnings' `partner_referrals_create`): the budget reservations (one upsert for the
 programs, one for the partner's caps), the recommended teams' subscribers (one INSERT; the
-referrals app's side of them across the teams: default campaigns, memberships, rewards, a
-`sync_subscriber` statement per team), the team counters (one upsert), the screening (the
-partner's velocity, the blocklists: one query each), the referrals (one INSERT), their
-campaigns' counters (one UPDATE), the events (per team and type) and the picks (one INSERT).
+referrals app's side of them across the teams: default campaigns, memberships, rewards; their
+`sync_subscriber` events go with the referrals'), the team counters (one upsert), the
+screening (the partner's velocity, the blocklists: one query each), the referrals (one
+INSERT), their campaigns' counters (one UPDATE), the events of every team and type (one
+INSERT) and the picks (one INSERT).
 Inside a test the transaction is a savepoint of the test's.
 """
 
@@ -27,7 +28,7 @@ from tests.partners.upscribe.helpers import NEEDS_REFERRALS, paid_recommendation
 
 pytestmark = [pytest.mark.django_db, NEEDS_REFERRALS]
 
-LIMIT = 25
+LIMIT = 19
 """97 before the picks' reads were batched and each reservation made one statement; 75
 before the picks were made set-based in one transaction, 32 before the recommended teams'
 side was set-based across the teams (`subscribers_created_across`); 24 with who has the
