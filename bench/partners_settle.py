@@ -1,12 +1,14 @@
 """Partner settlement throughput, and a program's referrals list at a million rows.
 
     uv run python bench/partners_settle.py [--settle 20000] [--list 1000000] [--rounds 5]
+                                           [--parallel 2]
 
 Settlement: `--settle` due referrals (each with its recommended-team subscriber, payable,
 their budget reserved) are inserted in bulk, then settled by `partner_referrals_settle`
 (batches of 1,000, a fixed number of statements each: the claims, the budget rows, the
 ledger lines, the counters, the subscribers' `referral_status` through the referrals app,
-two events each through the outbox's `events_record_many`) and timed.
+two events each through the outbox's `events_record_many`) and timed; `--parallel N`: N
+settlers at once, as the hourly task runs them (PARTNER_SETTLE_PARALLEL, default 2).
 
 List: a program with `--list` referrals (inserted once with PostgreSQL COPY, kept between
 runs) is read through the API in-process (DRF test client, API key): page 1 and the last page
@@ -130,7 +132,7 @@ def seed_due(count: int) -> PartnerCampaign:
     return campaign
 
 
-def bench_settle(count: int) -> None:
+def bench_settle(count: int, parallel: int = 1) -> None:
     campaign = seed_due(count)
     with connection.cursor() as cur:
         cur.execute("ANALYZE partners_partnerreferral; ANALYZE subscribers_subscriber")
@@ -140,14 +142,14 @@ def bench_settle(count: int) -> None:
     with current_app.connection_for_write() as broker:
         broker.ensure_connection()
     started = time.perf_counter()
-    settled = partner_referrals_settle(batch_size=1000)
+    settled = partner_referrals_settle(batch_size=1000, parallel=parallel)
     elapsed = time.perf_counter() - started
     confirmed = PartnerReferral.objects.filter(campaign=campaign, status="confirmed").count()
     assert settled >= count, settled
     assert EarningsEntry.objects.filter(referral__campaign=campaign).count() == confirmed
     print(
         f"settle: {settled} referrals ({confirmed} confirmed) in {elapsed:.2f} s = "
-        f"{settled / elapsed:,.0f} referrals/s; load {os.getloadavg()[0]:.2f}"
+        f"{settled / elapsed:,.0f} referrals/s ({parallel} at once); load {os.getloadavg()[0]:.2f}"
     )
 
 
@@ -236,9 +238,12 @@ def main() -> None:
     parser.add_argument("--settle", type=int, default=20_000)
     parser.add_argument("--list", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--parallel", type=int, default=1, help="settlers at once (PARTNER_SETTLE_PARALLEL)"
+    )
     args = parser.parse_args()
     if args.settle:
-        bench_settle(args.settle)
+        bench_settle(args.settle, args.parallel)
     if args.list:
         bench_list(args.list, args.rounds)
     print(f"done {date.today()}")

@@ -412,6 +412,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # of at least PARTNER_PAYOUT_MINIMUM_DOLLARS.
 PARTNER_PLATFORM_FEE_PERCENT = env.float("PARTNER_PLATFORM_FEE_PERCENT", default=0.0)
 PARTNER_PAYOUT_MINIMUM_DOLLARS = env.float("PARTNER_PAYOUT_MINIMUM_DOLLARS", default=50.0)
+# Settlers of the hourly job at once (threads with connections of their own; PostgreSQL).
+PARTNER_SETTLE_PARALLEL = env.int("PARTNER_SETTLE_PARALLEL", default=2)
 # The public hosted pages (/p/, /r/, /o/): requests per address ("requests/seconds").
 RATE_LIMIT_PAGES = env.str("RATE_LIMIT_PAGES", default="60/60")
 # Settlement of partner referrals whose pending period is over (hourly), and the payouts

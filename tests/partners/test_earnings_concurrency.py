@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from referrals.partners.earnings.services import (
@@ -94,6 +94,33 @@ def test_two_settlers_at_once_settle_each_referral_once() -> None:
     assert PartnerReferral.objects.filter(status="confirmed").count() == 60
     row = ProgramBudgetMonth.objects.get()
     assert (row.reserved_cents, row.used_cents) == (0, 6000)
+
+
+def test_the_job_s_parallel_settlers_settle_each_referral_once() -> None:
+    made = _due_referrals(60)
+    Subscriber.objects.filter(partner_referrals=made[0]).update(status="unsubscribed")
+
+    assert partner_referrals_settle(batch_size=4, parallel=3) == 60
+
+    assert EarningsEntry.objects.count() == 59
+    statuses = list(PartnerReferral.objects.values_list("status", flat=True))
+    assert (statuses.count("confirmed"), statuses.count("rejected")) == (59, 1)
+    row = ProgramBudgetMonth.objects.get()
+    assert (row.reserved_cents, row.used_cents) == (0, 5900)
+    campaign = made[0].campaign
+    campaign.refresh_from_db()
+    assert (campaign.pending_count, campaign.confirmed_count, campaign.rejected_count) == (
+        0,
+        59,
+        1,
+    )
+
+
+def test_inside_a_transaction_the_settlers_are_one_that_sees_it() -> None:
+    with transaction.atomic():
+        _due_referrals(10)  # not committed: a thread's own connection would not see them
+        assert partner_referrals_settle(batch_size=4, parallel=3) == 10
+        assert PartnerReferral.objects.filter(status="confirmed").count() == 10
 
 
 def test_a_settler_and_rejects_at_the_same_moment_settle_each_referral_once() -> None:

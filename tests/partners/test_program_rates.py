@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from referrals.partners.earnings.rates import program_rates_refresh
 from referrals.partners.earnings.services import partner_referral_create
-from referrals.partners.earnings.settlement import program_rates_refresh
 from referrals.partners.earnings.tasks import partner_referrals_settle_task
 from referrals.partners.models import PartnerProgram, PartnerReferral
 from sparkloop.models import Team

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
@@ -42,7 +43,7 @@ from referrals.partners.earnings.selectors import (
     referral_campaigns,
     teams_subscribed,
 )
-from referrals.partners.earnings.settlement import budget_move, reject_for_subscriber, settle_batch
+from referrals.partners.earnings.settlement import budget_move, reject_for_subscriber, settle_due
 from referrals.partners.models import (
     CampaignBudgetMonth,
     PartnerCampaign,
@@ -370,7 +371,9 @@ def _budget_release(referral: PartnerReferral) -> None:
     referral.payable, referral.budget_month = False, None
 
 
-def partner_referrals_settle(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+def partner_referrals_settle(
+    *, now: datetime | None = None, batch_size: int = 1000, parallel: int | None = None
+) -> int:
     """Settle pending referrals whose `pending_until` is past, in batches (one transaction
     and a fixed number of statements each, see settlement.py); returns how many were settled.
 
@@ -380,14 +383,11 @@ def partner_referrals_settle(*, now: datetime | None = None, batch_size: int = 1
     (`unsubscribed` / `deleted`), reservation released, `partner_referral_rejected`. Each
     referral settles exactly once, whatever runs at the same time (claimed by a conditional
     UPDATE ... WHERE status = 'pending' of rows locked FOR UPDATE SKIP LOCKED). The hourly
-    beat task calls this."""
+    beat task calls this, with PARTNER_SETTLE_PARALLEL settlers at once (`parallel`)."""
     now = now or timezone.now()
-    total = 0
-    while True:
-        settled = settle_batch(now=now, batch_size=batch_size)
-        total += settled
-        if settled < batch_size:
-            return total
+    if parallel is None:
+        parallel = settings.PARTNER_SETTLE_PARALLEL
+    return settle_due(now=now, batch_size=batch_size, parallel=parallel)
 
 
 @transaction.atomic

@@ -2,24 +2,26 @@
 
 A batch is a fixed number of statements whatever its size: the claim (`UPDATE ... WHERE id
 IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`, one per outcome, which returns the
-subscribers' columns too: they are not read again), the budget rows and the
-campaigns' counters (each locked in id order, then one `UPDATE ... FROM (VALUES ...)`), the
-ledger (one `INSERT ... SELECT`), the subscribers' `referral_status` (through the referrals
-app, one UPDATE) and the events (one `events_record_many` per team and event type).
+subscribers' columns too: they are not read again), the ledger (one `INSERT ... SELECT`),
+the subscribers' `referral_status` (through the referrals app, one UPDATE), the events (one
+`events_record_many` per team and event type), and last the rows settlers share: the budget
+rows and the campaigns' counters (each locked in id order, then one `UPDATE ... FROM
+(VALUES ...)`). `settle_due` runs several settlers at once.
 
 Lock order (services.py): subscriber, then its partner referrals, then the budget rows
 (ProgramBudgetMonth before CampaignBudgetMonth, each by id), then the partner campaigns (by
 id). Settlement takes the first two with SKIP LOCKED: it never waits for a subscriber that a
 reject, an unsubscribe or a delete is changing, and leaves that referral to the next run.
 
-After the hourly run, `program_rates_refresh` recomputes the programs' maintained 90-day
-confirmation rates in one statement (what the upscribe ranking and the program objects read).
+After the hourly run, rates.py's `program_rates_refresh` recomputes the programs'
+maintained 90-day confirmation rates in one statement.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
@@ -34,16 +36,10 @@ from referrals.partners.earnings.payloads import (
     partner_referral_events_record_groups,
     referral_payload,
 )
-from referrals.partners.earnings.selectors import (
-    AT_ONCE_REASONS,
-    CONFIRMATION_MIN_SETTLED,
-    CONFIRMATION_WINDOW,
-)
 from referrals.partners.models import (
     CampaignBudgetMonth,
     EarningsEntry,
     PartnerCampaign,
-    PartnerProgram,
     PartnerReferral,
     ProgramBudgetMonth,
 )
@@ -341,17 +337,7 @@ def _after_claim(
     the events."""
     confirmed = [r for r in rows if r.status == Status.CONFIRMED]
     rejected = [r for r in rows if r.status == Status.REJECTED]
-    budget_move(confirmed, confirmed=True)
-    budget_move(rejected, confirmed=False)
     _ledger_earned(confirmed, now=now)
-    moves: dict[int, Counter[str]] = defaultdict(Counter)
-    for r in rows:
-        move = moves[r.campaign_id]
-        move["pending_count"] -= 1
-        move[f"{r.status}_count"] += 1
-        if r.status == Status.CONFIRMED and r.payable:
-            move["earnings_cents"] += r.cpa_cents
-    counters_add({pk: dict(move) for pk, move in moves.items()})
     if statuses:
         # Through the owner of referral_status (one UPDATE per status for the batch).
         for status, group in ((_VERIFIED, confirmed), (_REJECTED, rejected)):
@@ -362,6 +348,19 @@ def _after_claim(
                 status=status,
             )
     _events(rows, subscribers)
+    # Last, the rows every settler of the same programs and campaigns shares (budget months,
+    # then the campaigns' counters, each in id order): held from here to the commit only,
+    # so that settlers running at once overlap in everything above.
+    budget_move(confirmed, confirmed=True)
+    budget_move(rejected, confirmed=False)
+    moves: dict[int, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        move = moves[r.campaign_id]
+        move["pending_count"] -= 1
+        move[f"{r.status}_count"] += 1
+        if r.status == Status.CONFIRMED and r.payable:
+            move["earnings_cents"] += r.cpa_cents
+    counters_add({pk: dict(move) for pk, move in moves.items()})
 
 
 _SUBSCRIBER_FIELDS = ["id", "team_id", *_SUBSCRIBER_COLUMNS]
@@ -391,6 +390,37 @@ def settle_batch(*, now: datetime, batch_size: int) -> int:
         return len(rows)
 
 
+def settle_due(*, now: datetime, batch_size: int, parallel: int) -> int:
+    """Settle batches until nothing is due: `parallel` settlers at once, each in a thread with
+    a database connection of its own (claims skip each other's locked rows, and the shared
+    budget and counter rows are taken last in each batch, so they overlap in the rest).
+    One settler on SQLite, or when called inside a transaction (a thread's connection would
+    not see what that transaction has not committed)."""
+    if parallel <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _settle_until_done(now=now, batch_size=batch_size)
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="settle") as pool:
+        futures = [
+            pool.submit(_settle_in_thread, now=now, batch_size=batch_size) for _ in range(parallel)
+        ]
+        return sum(future.result() for future in futures)
+
+
+def _settle_until_done(*, now: datetime, batch_size: int) -> int:
+    total = 0
+    while True:
+        settled = settle_batch(now=now, batch_size=batch_size)
+        total += settled
+        if settled < batch_size:
+            return total
+
+
+def _settle_in_thread(*, now: datetime, batch_size: int) -> int:
+    try:
+        return _settle_until_done(now=now, batch_size=batch_size)
+    finally:
+        connection.close()  # this thread's own
+
+
 def reject_for_subscriber(*, subscriber: Subscriber, reason: str) -> int:
     """The pending referrals that created `subscriber`, rejected with `reason` (see
     services.partner_referral_reject_for_subscriber); in the caller's transaction."""
@@ -414,59 +444,3 @@ def reject_for_subscriber(*, subscriber: Subscriber, reason: str) -> int:
             statuses=reason == Reason.UNSUBSCRIBED,
         )
     return len(rows)
-
-
-# Each program's referrals settled in the window, then the programs to write: those with
-# some, and those that had some and have none left (reset). `w` is a GROUP BY of the
-# window's settled referrals, once for all programs.
-_RATES = """
-WITH w AS (
-    SELECT program_id, COUNT(*) AS settled,
-        SUM(CASE WHEN status = %(confirmed)s THEN 1 ELSE 0 END) AS confirmed
-    FROM {referral}
-    WHERE program_id IS NOT NULL AND status IN (%(confirmed)s, %(rejected)s)
-        AND settled_at >= %(since)s
-        AND (rejection_reason IS NULL OR rejection_reason NOT IN ({at_once}))
-    GROUP BY program_id
-), v AS (
-    SELECT p.id, COALESCE(w.settled, 0) AS settled, COALESCE(w.confirmed, 0) AS confirmed
-    FROM {program} p LEFT JOIN w ON w.program_id = p.id
-    WHERE w.program_id IS NOT NULL OR p.rate_settled_count > 0
-)
-UPDATE {program} SET rate_settled_count = v.settled, rate_confirmed_count = v.confirmed,
-    confirmation_rate = CASE WHEN v.settled >= %(min_settled)s
-        THEN CAST(v.confirmed AS {float}) / v.settled END,
-    rates_computed_at = %(now)s
-FROM v WHERE {program}.id = v.id
-RETURNING {program}.id
-"""
-
-
-@transaction.atomic
-def program_rates_refresh(*, now: datetime | None = None) -> int:
-    """Recompute every program's 90-day confirmation rate columns (PartnerProgram
-    `rate_settled_count`, `rate_confirmed_count`, `confirmation_rate`, `rates_computed_at`)
-    in one statement: the programs with referrals settled in the window, and those whose
-    referrals all left it (back to 0, 0, None). The rate is confirmed / settled, None below
-    CONFIRMATION_MIN_SETTLED; rejections at the door (AT_ONCE_REASONS) do not count. The
-    hourly settlement task runs it right after settling; the upscribe ranking and the
-    program objects read the columns. Returns how many programs were written."""
-    now = now or timezone.now()
-    sql = _RATES.format(
-        referral=PartnerReferral._meta.db_table,
-        program=PartnerProgram._meta.db_table,
-        at_once=", ".join(f"%(at_once_{n})s" for n in range(len(AT_ONCE_REASONS))),
-        float="DOUBLE PRECISION" if connection.vendor == "postgresql" else "REAL",
-    )
-    params: dict[str, Any] = {
-        "confirmed": Status.CONFIRMED.value,
-        "rejected": Status.REJECTED.value,
-        "since": now - CONFIRMATION_WINDOW,
-        "min_settled": CONFIRMATION_MIN_SETTLED,
-        "now": now,
-    }
-    params |= {f"at_once_{n}": str(reason) for n, reason in enumerate(AT_ONCE_REASONS)}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # Counted from RETURNING: SQLite's rowcount is -1 for a statement opening with WITH.
-        return len(cursor.fetchall())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from referrals.partners.earnings import services
-from referrals.partners.earnings.settlement import program_rates_refresh
+from referrals.partners.earnings.rates import program_rates_refresh
 
 
 @shared_task(ignore_result=True)

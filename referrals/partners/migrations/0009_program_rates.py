@@ -1,5 +1,5 @@
 # The programs' 90-day confirmation rates, maintained by the hourly settlement job
-# (earnings/settlement.py `program_rates_refresh`) and read by the upscribe ranking.
+# (earnings/rates.py `program_rates_refresh`) and read by the upscribe ranking.
 
 from datetime import timedelta
 

@@ -149,7 +149,7 @@ class PartnerProgram(models.Model):
     requires_approval = models.BooleanField(default=False)
     pilot_phase = models.BooleanField(default=False)
     # The confirmation rate over the last 90 days, maintained by the hourly settlement job
-    # (earnings/settlement.py `program_rates_refresh`, right after it settles): its
+    # (earnings/rates.py `program_rates_refresh`, right after it settles): its
     # referrals settled in the window (confirmed or rejected, rejections at the door not
     # counted), the confirmed ones, the rate (None below CONFIRMATION_MIN_SETTLED) and when
     # they were computed (None: never, or never with settled referrals in the window).
