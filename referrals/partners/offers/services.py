@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from referrals.partners.offers.selectors import (
     upscribe_offer_candidates,
     upscribe_offer_picks,
 )
+from referrals.partners.upscribe.impressions import impressions_add
 from referrals.partners.upscribe.ranking import UNKNOWN_RATE
 from referrals.partners.upscribe.selectors import GENERATE_MAX, Recommendation
 from sparkloop.exceptions import ServiceError
@@ -311,24 +312,14 @@ def upscribe_offers_rank_in(
 def offer_impressions_record(
     *, upscribe: Upscribe, offer_ids: list[int], day: date | None = None
 ) -> None:
-    """Add one impression of each of `offer_ids` to today's rows: one multi-row INSERT ...
-    ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), in offer order (no deadlock)."""
-    if not offer_ids:
-        return
-    day = day or timezone.now().date()
-    table = connection.ops.quote_name(UpscribeOfferImpressionDay._meta.db_table)
-    ids = sorted(set(offer_ids))
-    values = ", ".join(["(%s, %s, %s, 1)"] * len(ids))
-    params: list[int | date] = []
-    for offer_id in ids:
-        params += [upscribe.pk, offer_id, day]
-    sql = (
-        f"INSERT INTO {table} (upscribe_id, offer_id, day, impressions) "  # noqa: S608
-        f"VALUES {values} ON CONFLICT (upscribe_id, offer_id, day) "
-        f"DO UPDATE SET impressions = {table}.impressions + EXCLUDED.impressions"
+    """Add one impression of each of `offer_ids` to today's rows (one upsert)."""
+    impressions_add(
+        model=UpscribeOfferImpressionDay,
+        column="offer_id",
+        upscribe_id=upscribe.pk,
+        ids=offer_ids,
+        day=day,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from referrals.partners.catalog.services import partner_campaign_join
 from referrals.partners.earnings.batch import rows_insert
@@ -43,6 +42,7 @@ from referrals.partners.offers.services import (
     upscribe_offers_subscribe,
 )
 from referrals.partners.upscribe import selectors
+from referrals.partners.upscribe.impressions import impressions_add
 from referrals.partners.upscribe.selectors import Recommendation
 from sparkloop.exceptions import ServiceError
 from sparkloop.models import Team
@@ -228,25 +228,14 @@ def auto_pilot_join(
 def impressions_record(
     *, upscribe: Upscribe, campaign_ids: list[int], day: date | None = None
 ) -> None:
-    """Add one impression of each of `campaign_ids` to today's rows: one multi-row INSERT ...
-    ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike), never a write per recommendation.
-    Rows are written in campaign order so that two concurrent generates cannot deadlock."""
-    if not campaign_ids:
-        return
-    day = day or timezone.now().date()
-    table = connection.ops.quote_name(UpscribeImpressionDay._meta.db_table)
-    ids = sorted(set(campaign_ids))
-    values = ", ".join(["(%s, %s, %s, 1)"] * len(ids))
-    params: list[int | date] = []
-    for campaign_id in ids:
-        params += [upscribe.pk, campaign_id, day]
-    sql = (
-        f"INSERT INTO {table} (upscribe_id, campaign_id, day, impressions) "  # noqa: S608
-        f"VALUES {values} ON CONFLICT (upscribe_id, campaign_id, day) "
-        f"DO UPDATE SET impressions = {table}.impressions + EXCLUDED.impressions"
+    """Add one impression of each of `campaign_ids` to today's rows (one upsert)."""
+    impressions_add(
+        model=UpscribeImpressionDay,
+        column="campaign_id",
+        upscribe_id=upscribe.pk,
+        ids=campaign_ids,
+        day=day,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)
