@@ -29,6 +29,7 @@ from referrals.services.referrals import (
     referral_subscriber_created,
 )
 from sparkloop.counters import counter_add
+from sparkloop.inserts import rows_insert
 from sparkloop.models import Team
 from subscribers.models import Subscriber
 from subscribers.selectors import COUNTER_REFERRED
@@ -113,14 +114,16 @@ def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> 
     for team_id, team in teams.items():
         if team_id not in defaults:  # a team that predates default campaigns
             defaults[team_id] = campaign_default(team=team)
-    memberships = CampaignMembership.objects.bulk_create(
-        CampaignMembership(
-            team_id=subscriber.team_id,
-            campaign=defaults[subscriber.team_id],
-            subscriber=subscriber,
-            subscriber_created_at=subscriber.created_at,
-        )
-        for subscriber in created
+    memberships = rows_insert(
+        [
+            CampaignMembership(
+                team_id=subscriber.team_id,
+                campaign=defaults[subscriber.team_id],
+                subscriber=subscriber,
+                subscriber_created_at=subscriber.created_at,
+            )
+            for subscriber in created
+        ]
     )
     for team_id in sorted(teams):
         mine = [s for s in created if s.team_id == team_id]

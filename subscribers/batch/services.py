@@ -15,15 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.constants import OnConflict
 from django.db.models.functions import Lower
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from sparkloop.counters import counter_add, counters_deferred
 from sparkloop.exceptions import ServiceError
+from sparkloop.inserts import rows_insert
 from sparkloop.models import Team
 from subscribers.batch.signals import subscribers_created, subscribers_created_across
 from subscribers.models import Subscriber, new_ref_code
@@ -228,28 +227,8 @@ def subscribers_create_many(
 
 def _insert_ignoring(rows: list[Subscriber]) -> list[Subscriber]:
     """INSERT `rows` in one statement, leaving out those a unique constraint refuses (ON
-    CONFLICT DO NOTHING; SQLite: INSERT OR IGNORE); the rows that went in, with their ids."""
-    opts = Subscriber._meta
-    fields = [f for f in opts.concrete_fields if f is not opts.auto_field]
-    query = InsertQuery(Subscriber, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, [*rows])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [
-        opts.pk,
-        opts.get_field("team"),
-        opts.get_field("email_normalized"),
-    ]
-    written = []
-    by_key = {(row.team_id, row.email_normalized): row for row in rows}
-    with connection.cursor() as cursor:
-        for sql, params in compiler.as_sql():
-            cursor.execute(sql, params)
-            for pk, team_id, email_normalized in cursor.fetchall():
-                row = by_key[team_id, email_normalized]
-                row.pk = pk
-                row._state.adding, row._state.db = False, connection.alias
-                written.append(row)
-    return written
+    CONFLICT DO NOTHING); the rows that went in, with their ids."""
+    return rows_insert(rows, ignore_conflicts=True)
 
 
 def subscribers_create_across(

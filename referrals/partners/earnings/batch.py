@@ -37,33 +37,6 @@ from subscribers.models import Subscriber
 from webhooks.services.events_batch import events_record_later
 
 
-def rows_insert(rows: Sequence[Model]) -> None:
-    """INSERT new rows of one model in one statement, setting their ids (`bulk_create` for
-    a handful of rows: the same values, each field's `pre_save` and database preparation,
-    without the ORM's compiling, which cost more than the statement on subscribe's path)."""
-    if not rows:
-        return
-    model = type(rows[0])
-    opts = model._meta
-    fields = [f for f in opts.concrete_fields if f is not opts.auto_field]
-    params: list[Any] = []
-    for row in rows:
-        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-        params += [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    pk = quote(str(opts.pk.column))
-    # Only table and column names are formatted in; every value is a parameter. The ids
-    # come back in the rows' order, as `bulk_create` takes them.
-    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row, (row_id,) in zip(rows, cursor.fetchall(), strict=True):
-            row.pk = row_id
-            row._state.adding, row._state.db = False, connection.alias
-
-
 def _reserve_many(
     model: type[Model], owner: str, rows: Sequence[tuple[int, int, int]], *, month: date
 ) -> set[int]:

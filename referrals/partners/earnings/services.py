@@ -29,7 +29,6 @@ from referrals.partners.earnings.batch import (
     counters_add_many,
     referral_events_record,
     referrals_screen,
-    rows_insert,
 )
 from referrals.partners.earnings.payloads import partner_referral_event_record
 from referrals.partners.earnings.payouts import (
@@ -52,6 +51,7 @@ from referrals.partners.models import (
     ProgramBudgetMonth,
 )
 from sparkloop.exceptions import Conflict
+from sparkloop.inserts import rows_insert
 from subscribers.batch.services import subscribers_create_across
 from subscribers.models import Subscriber
 from subscribers.services import subscriber_create

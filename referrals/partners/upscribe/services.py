@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Max
 
 from referrals.partners.catalog.services import partner_campaign_join
-from referrals.partners.earnings.batch import rows_insert
 from referrals.partners.earnings.selectors import teams_subscribed
 from referrals.partners.earnings.services import (
     partner_referral_create,
@@ -45,6 +44,7 @@ from referrals.partners.upscribe import selectors
 from referrals.partners.upscribe.impressions import impressions_add
 from referrals.partners.upscribe.selectors import Recommendation
 from sparkloop.exceptions import ServiceError
+from sparkloop.inserts import rows_insert
 from sparkloop.models import Team
 from sparkloop.updates import UNSET, model_update
 
