@@ -129,9 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
+    CACHES = {"default": {"BACKEND": "sparkloop.cache.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
     CACHES = {"default": env.cache_url_config(CACHE_URL)}
 else:
