@@ -47,6 +47,7 @@ from referrals.partners.models.upscribe import (
 from referrals.partners.upscribe import ranking
 from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
+from sparkloop.prepared import prepared_cursor
 from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
 
 UPSCRIBE_NOT_FOUND = "Upscribe {identifier} not found."
@@ -399,7 +400,7 @@ def recommendations_by_ref_code(
     params: list[int | str] = [
         upscribe.team_id, PartnerCampaign.Status.ACTIVE.value, *ref_codes, upscribe.pk
     ]  # fmt: skip
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # ~2 ms of planning for seven tables, once
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     picked = {}
