@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 from django.db.models import prefetch_related_objects
 
-from referrals.models import Campaign, CampaignMembership
+from referrals.models import CampaignMembership
 from referrals.payloads import sync_subscriber_payload
-from referrals.selectors import campaign_get, counter_name
+from referrals.selectors import campaign_get, counter_name, default_campaigns_with_rewards
 from referrals.services.attribution import attribution_subscriber_created, standing_remember
 from referrals.services.campaigns import campaign_default
 from referrals.services.memberships import membership_join, memberships_join_many
@@ -110,7 +110,7 @@ def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> 
     others in one INSERT). The default campaign and membership stay on each subscriber
     (`standing_remember`)."""
     teams = {subscriber.team_id: subscriber.team for subscriber in created}
-    defaults = {c.team_id: c for c in Campaign.objects.filter(team_id__in=teams, is_default=True)}
+    defaults = default_campaigns_with_rewards(team_ids=teams)
     for team_id, team in teams.items():
         if team_id not in defaults:  # a team that predates default campaigns
             defaults[team_id] = campaign_default(team=team)
@@ -130,7 +130,9 @@ def attribution_subscribers_created_across(*, created: Sequence[Subscriber]) -> 
         default = defaults[team_id]
         counter_add(team_id=team_id, name=counter_name(default.pk, "all"), delta=len(mine))
         counter_add(team_id=team_id, name=COUNTER_REFERRED, delta=sum(s.referred for s in mine))
-    prefetch_related_objects(list(defaults.values()), "rewards")
+    prefetch_related_objects(  # a team's default campaign made just now, if any
+        [c for c in defaults.values() if not hasattr(c, "_prefetched_objects_cache")], "rewards"
+    )
     for subscriber, membership in zip(created, memberships, strict=True):
         standing_remember(subscriber, defaults[subscriber.team_id], membership)
     for team_id in sorted(teams):  # one INSERT with the caller's other events, if deferred
