@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Field, JSONField, Model
 
 M = TypeVar("M", bound=Model)
@@ -45,9 +45,17 @@ def rows_insert(rows: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
     sql, fields, json_columns, key = plan
     by_key: dict[Any, M] = {}
     values: list[list[Any]] = []
+    plain = _plain_types(model)
     for row in rows:
         row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-        prepared = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+        prepared = []
+        for field, kind in zip(fields, plain, strict=True):
+            if kind is not None:
+                value = getattr(row, field.attname)
+                if value is None or type(value) is kind:
+                    prepared.append(value)
+                    continue
+            prepared.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
         values.append(prepared)
         by_key[getattr(row, key.attname)] = row
     if connection.vendor == "postgresql":
@@ -71,6 +79,39 @@ def rows_insert(rows: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
             written.append(row)
     order = {id(row): index for index, row in enumerate(rows)}
     return sorted(written, key=lambda row: order[id(row)])
+
+
+# Fields whose preparation leaves a value of this exact type as it is (and whose `pre_save`
+# reads the attribute): a value of that type is sent as it is, anything else prepared.
+# Exact classes only: a subclass may prepare differently (sparkloop/encryption.py's).
+_PLAIN: dict[type[Field[Any, Any]], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BooleanField: bool,
+    models.AutoField: int,  # a foreign key's target
+    models.BigAutoField: int,
+}
+_PLAIN_OF: dict[type[Model], list[type | None]] = {}
+
+
+def _plain_types(model: type[Model]) -> list[type | None]:
+    """For each field of `model`'s INSERT, the type sent without preparation, or None."""
+    if model not in _PLAIN_OF:
+        opts = model._meta
+        kinds: list[type | None] = []
+        for field in opts.concrete_fields:
+            if field is opts.auto_field:
+                continue
+            target = field.target_field if isinstance(field, models.ForeignKey) else field
+            kinds.append(_PLAIN.get(type(target)))
+        _PLAIN_OF[model] = kinds
+    return _PLAIN_OF[model]
 
 
 def _plan(model: type[Model], ignore_conflicts: bool) -> _Plan:
