@@ -43,12 +43,20 @@ def subscriber_lookup(*, team: Team, identifier: str) -> Subscriber | None:
     identifier = identifier.strip()
     if "\x00" in identifier:  # PostgreSQL text cannot hold NUL: no subscriber can match
         return None
+    # Both are unique: a plain LIMIT 1. Written out (the API's most frequent read, and
+    # subscribe's person): the ORM's compiling of it cost ~0.4 ms of CPU, more than it runs.
     if "@" in identifier:
-        qs = Subscriber.objects.filter(team=team, email_normalized=identifier.lower())
+        sql, value = _LOOKUP_BY_EMAIL, identifier.lower()
     else:
-        qs = Subscriber.objects.filter(team=team, public_id=identifier)
-    # Both are unique: a plain LIMIT 1, without the ORDER BY that `.first()` adds.
-    return next(iter(qs[:1]), None)
+        sql, value = _LOOKUP_BY_UUID, identifier
+    return next(iter(Subscriber.objects.raw(sql, [team.pk, value])), None)
+
+
+# Only the table and column names are formatted in; the values are parameters.
+_TABLE = Subscriber._meta.db_table
+_LOOKUP = f"SELECT * FROM {_TABLE} WHERE team_id = %s AND {{column}} = %s LIMIT 1"  # noqa: S608
+_LOOKUP_BY_EMAIL = _LOOKUP.format(column="email_normalized")
+_LOOKUP_BY_UUID = _LOOKUP.format(column="public_id")
 
 
 def subscriber_get(*, team: Team, identifier: str) -> Subscriber:
