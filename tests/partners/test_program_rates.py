@@ -142,3 +142,50 @@ def test_the_migration_fills_the_rates_of_the_referrals_already_settled() -> Non
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert _rates(program) == (20, 15, 0.75)
+
+
+def _recent(program: PartnerProgram) -> tuple[int, int]:
+    program.refresh_from_db()
+    return program.recent_settled_count, program.recent_confirmed_count
+
+
+def _settled_ago(campaign: Any, *, days: int, reasons: dict[str | None, int]) -> None:
+    program = campaign.program
+    at = timezone.now() - timedelta(days=days)
+    PartnerReferral.objects.bulk_create(
+        PartnerReferral(
+            campaign=campaign,
+            program=program,
+            partner_profile=campaign.partner_profile,
+            team=program.team,
+            email=f"{reason}-{n}-{days}@ex.com",
+            status="confirmed" if reason is None else "rejected",
+            rejection_reason=reason,
+            pending_until=at,
+            settled_at=at,
+        )
+        for reason, count in reasons.items()
+        for n in range(count)
+    )
+
+
+def test_the_last_30_days_count_every_settled_referral_of_the_window() -> None:
+    campaign = PartnerCampaignFactory.create()
+    program = campaign.program
+    assert program is not None
+    # In the last 30 days: 6 confirmed, 2 unsubscribed, 2 rejected at the door (shown
+    # as settled by `last_30_days_confirmation_rate`, not counted in the 90-day rate).
+    _settled_ago(campaign, days=3, reasons={None: 6, "unsubscribed": 2, "budget_exhausted": 2})
+    _settled_ago(campaign, days=45, reasons={None: 12})  # in the 90 days only
+    assert _recent(program) == (0, 0)
+
+    program_rates_refresh()
+
+    assert _recent(program) == (10, 6)
+    assert _rates(program) == (20, 18, 0.9)
+    # 28 days later the first ones have left the 30 days; 91 days later everything.
+    program_rates_refresh(now=timezone.now() + timedelta(days=28))
+    assert _recent(program) == (0, 0)
+    assert program_rates_refresh(now=timezone.now() + timedelta(days=91)) == 1
+    assert _recent(program) == (0, 0)
+    assert _rates(program) == (0, 0, None)

@@ -158,6 +158,10 @@ class PartnerProgram(models.Model):
     rate_confirmed_count = models.PositiveIntegerField(default=0, db_default=0)
     confirmation_rate = models.FloatField(null=True, blank=True)
     rates_computed_at = models.DateTimeField(null=True, blank=True)
+    # The same job's count over the last 30 days, every settled referral counted (rejections
+    # at the door too): what a recommendation shows as `last_30_days_confirmation_rate`.
+    recent_settled_count = models.PositiveIntegerField(default=0, db_default=0)
+    recent_confirmed_count = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -28,7 +27,6 @@ from referrals.partners.models import (
     PartnerCampaign,
     PartnerProfile,
     PartnerProgram,
-    PartnerReferral,
     ProgramBudgetMonth,
     Publication,
 )
@@ -37,8 +35,6 @@ from referrals.partners.models.upscribe import Upscribe, UpscribeRecommendation
 # The ranking's confirmation rate for a program with too few settled referrals to have one.
 UNKNOWN_RATE = 0.5
 CHANNEL = "upscribe"
-# `last_30_days_confirmation_rate` of the objects rendered (selectors._rates_last_30_days).
-RECENT_WINDOW = timedelta(days=30)
 M = TypeVar("M", bound=Model)
 
 
@@ -48,7 +44,7 @@ class Ranked:
     loaded), the upscribe's setting of it (an unsaved copy of its row; None without one),
     for a paid one the program's budget left this month in cents, and the program's
     confirmed share in percent of its referrals settled in the last 30 days (None:
-    nothing settled)."""
+    nothing settled; the program's recent_* counts, as of the hourly settlement job)."""
 
     campaign: PartnerCampaign
     setting: UpscribeRecommendation | None
@@ -127,21 +123,13 @@ WITH paid AS (
     ORDER BY pin_rank, pin_position ASC NULLS LAST, expected DESC,
         created_at DESC, campaign_id DESC
     LIMIT %(limit)s
-), recent AS (
-    SELECT r.program_id,
-        SUM(CASE WHEN r.status = %(confirmed)s THEN 1 ELSE 0 END) AS confirmed, COUNT(*) AS settled
-    FROM {referral} r
-    WHERE r.program_id IN (SELECT program_id FROM top WHERE program_id IS NOT NULL)
-        AND r.status IN (%(confirmed)s, %(rejected)s) AND r.settled_at >= %(recent_since)s
-    GROUP BY r.program_id
 )
 SELECT top.setting_id, top.pinned, top.position, top.reason, top.paused, top.available,
-    recent.confirmed, recent.settled, {columns}
+    p.recent_confirmed_count, p.recent_settled_count, {columns}
 FROM top
 JOIN {campaign} c ON c.id = top.campaign_id
 JOIN {publication} pu ON pu.id = c.publication_id
 LEFT JOIN {program} p ON p.id = c.program_id
-LEFT JOIN recent ON recent.program_id = c.program_id
 ORDER BY top.pin_rank, top.pin_position ASC NULLS LAST, top.expected DESC,
     top.created_at DESC, top.campaign_id DESC
 """
@@ -187,7 +175,6 @@ def ranked_for_visitor(
     country = (country_code or "").strip().upper() or None
     sql = SQL.format(
         campaign=_t(PartnerCampaign),
-        referral=_t(PartnerReferral),
         setting=_t(UpscribeRecommendation),
         program=_t(PartnerProgram),
         program_month=_t(ProgramBudgetMonth),
@@ -201,9 +188,6 @@ def ranked_for_visitor(
         "team": upscribe.team_id,
         "upscribe": upscribe.pk,
         "active": PartnerCampaign.Status.ACTIVE.value,
-        "confirmed": PartnerReferral.Status.CONFIRMED.value,
-        "rejected": PartnerReferral.Status.REJECTED.value,
-        "recent_since": timezone.now() - RECENT_WINDOW,
         "month": month_of(timezone.now().date()),
         "channel": _like(CHANNEL),
         "country": _like(country or ""),

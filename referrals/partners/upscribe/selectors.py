@@ -153,23 +153,14 @@ def _settings(upscribe: Upscribe, campaign_ids: list[int]) -> dict[int, Upscribe
 
 
 def _rates_last_30_days(program_ids: list[int]) -> dict[int, int]:
-    """Each program's confirmed share, in percent, of its referrals settled in 30 days."""
+    """Each program's confirmed share, in percent, of its referrals settled in 30 days: its
+    maintained counts (earnings/rates.py, as of the hourly settlement job), not a scan of
+    its referrals."""
     if not program_ids:
         return {}
-    since = timezone.now() - timedelta(days=STATS_DAYS)
-    rows = (
-        PartnerReferral.objects.filter(
-            program_id__in=program_ids,
-            settled_at__gte=since,
-            status__in=(PartnerReferral.Status.CONFIRMED, PartnerReferral.Status.REJECTED),
-        )
-        .values("program_id")
-        .annotate(
-            confirmed=Count("id", filter=Q(status=PartnerReferral.Status.CONFIRMED)),
-            settled=Count("id"),
-        )
-    )
-    return {r["program_id"]: round(100 * r["confirmed"] / r["settled"]) for r in rows}
+    rows = PartnerProgram.objects.filter(id__in=program_ids, recent_settled_count__gt=0)
+    counts = rows.values_list("id", "recent_confirmed_count", "recent_settled_count")
+    return {pk: round(100 * confirmed / settled) for pk, confirmed, settled in counts}
 
 
 def _available(campaigns: Iterable[PartnerCampaign]) -> dict[int, int]:
