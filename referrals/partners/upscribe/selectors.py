@@ -98,10 +98,11 @@ def upscribe_get(*, team: Team, identifier: str) -> Upscribe:
     return upscribe
 
 
-def upscribe_subscribe_get(*, team: Team, identifier: str) -> Upscribe:
-    """`upscribe_get` for subscribe, which reads the upscribe's own fields only (not its
-    publication): the row in plain SQL (the ORM's compiling of the join was ~0.6 ms of a
-    request's CPU, bench/README.md "Subscribe with 3 picks"); the same 404."""
+def upscribe_row_get(*, team: Team, identifier: str) -> Upscribe:
+    """`upscribe_get` for the hot paths (subscribe, generate), which read the upscribe's own
+    fields only (not its publication): the row in plain SQL (the ORM's compiling of the
+    join was ~0.6 ms of a request's CPU, bench/README.md "Subscribe with 3 picks"); the
+    same 404."""
     table = connection.ops.quote_name(Upscribe._meta.db_table)
     rows = Upscribe.objects.raw(
         f"SELECT * FROM {table} WHERE team_id = %s AND public_id = %s LIMIT 1",  # noqa: S608

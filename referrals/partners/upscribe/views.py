@@ -84,7 +84,7 @@ class UpscribeViewSet(TeamViewSet):
 
     @action(detail=True, methods=["post"])
     def subscribe(self, request: Request, pk: str) -> Response:
-        upscribe = selectors.upscribe_subscribe_get(team=self.team, identifier=pk)
+        upscribe = selectors.upscribe_row_get(team=self.team, identifier=pk)
         data = SubscribeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -132,7 +132,7 @@ class RecommendationViewSet(TeamViewSet):
 
     @action(detail=False, methods=["post"])
     def generate(self, request: Request, upscribe_pk: str) -> Response:
-        upscribe = selectors.upscribe_get(team=self.team, identifier=upscribe_pk)
+        upscribe = selectors.upscribe_row_get(team=self.team, identifier=upscribe_pk)
         data = GenerateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         shown = services.recommendations_generate(upscribe=upscribe, **data.validated_data)

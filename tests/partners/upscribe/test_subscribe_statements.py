@@ -57,4 +57,6 @@ def test_a_subscribe_with_three_picks_stays_within_its_statements(
         _subscribe(api_client, upscribe, "visitor@example.com", codes)
     assert PartnerReferral.objects.filter(email="visitor@example.com").count() == 3
     statements = [q["sql"] for q in captured.captured_queries]
-    assert len(statements) <= LIMIT, "\n".join(statements)
+    # SQLite reads the default campaigns' rewards apart (no ordered JSON aggregate): one more.
+    limit = LIMIT if connection.vendor == "postgresql" else LIMIT + 1
+    assert len(statements) <= limit, "\n".join(statements)
