@@ -3,6 +3,8 @@ through the services). A team's partner profile is made with the team."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -62,3 +64,30 @@ class PartnerReferralFactory(factory.django.DjangoModelFactory[PartnerReferral])
     cpa_cents = 250
     payable = True
     pending_until = factory.LazyFunction(timezone.now)
+
+
+def settled_referrals(
+    campaign: PartnerCampaign, *, outcomes: dict[str | None, int], days: int = 1
+) -> None:
+    """Referrals of `campaign` (a paid one) settled `days` ago, bare rows: `outcomes` maps a
+    rejection reason (None: confirmed) to how many."""
+    program = campaign.program
+    assert program is not None
+    at = timezone.now() - timedelta(days=days)
+    PartnerReferral.objects.bulk_create(
+        PartnerReferral(
+            campaign=campaign,
+            program=program,
+            partner_profile=campaign.partner_profile,
+            team=program.team,
+            email=f"{reason or 'confirmed'}-{n}-{days}-{campaign.pk}@example.com",
+            status="confirmed" if reason is None else "rejected",
+            rejection_reason=reason,
+            cpa_cents=program.cpa_cents,
+            payable=reason is None,
+            pending_until=at,
+            settled_at=at,
+        )
+        for reason, count in outcomes.items()
+        for n in range(count)
+    )

@@ -19,7 +19,7 @@ from sparkloop.models import Team
 from subscribers.models import Subscriber
 from tests.clients import KeyedClient
 from tests.partners.catalog.conftest import make_program
-from tests.partners.factories import PartnerCampaignFactory
+from tests.partners.factories import PartnerCampaignFactory, settled_referrals
 
 pytestmark = pytest.mark.django_db
 
@@ -149,34 +149,16 @@ def _recent(program: PartnerProgram) -> tuple[int, int]:
     return program.recent_settled_count, program.recent_confirmed_count
 
 
-def _settled_ago(campaign: Any, *, days: int, reasons: dict[str | None, int]) -> None:
-    program = campaign.program
-    at = timezone.now() - timedelta(days=days)
-    PartnerReferral.objects.bulk_create(
-        PartnerReferral(
-            campaign=campaign,
-            program=program,
-            partner_profile=campaign.partner_profile,
-            team=program.team,
-            email=f"{reason}-{n}-{days}@ex.com",
-            status="confirmed" if reason is None else "rejected",
-            rejection_reason=reason,
-            pending_until=at,
-            settled_at=at,
-        )
-        for reason, count in reasons.items()
-        for n in range(count)
-    )
-
-
 def test_the_last_30_days_count_every_settled_referral_of_the_window() -> None:
     campaign = PartnerCampaignFactory.create()
     program = campaign.program
     assert program is not None
     # In the last 30 days: 6 confirmed, 2 unsubscribed, 2 rejected at the door (shown
     # as settled by `last_30_days_confirmation_rate`, not counted in the 90-day rate).
-    _settled_ago(campaign, days=3, reasons={None: 6, "unsubscribed": 2, "budget_exhausted": 2})
-    _settled_ago(campaign, days=45, reasons={None: 12})  # in the 90 days only
+    settled_referrals(
+        campaign, days=3, outcomes={None: 6, "unsubscribed": 2, "budget_exhausted": 2}
+    )
+    settled_referrals(campaign, days=45, outcomes={None: 12})  # in the 90 days only
     assert _recent(program) == (0, 0)
 
     program_rates_refresh()

@@ -5,7 +5,6 @@ objects as the list, and (PostgreSQL, real threads) concurrent generates on auto
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,13 +19,12 @@ from referrals.partners.models import (
     CampaignBudgetMonth,
     PartnerCampaign,
     PartnerProgram,
-    PartnerReferral,
     ProgramBudgetMonth,
 )
 from referrals.partners.models.upscribe import Upscribe, UpscribeImpressionDay
 from referrals.partners.upscribe.services import recommendation_setting_update
 from sparkloop.models import Team
-from tests.partners.factories import PartnerProgramFactory
+from tests.partners.factories import PartnerProgramFactory, settled_referrals
 from tests.partners.upscribe.helpers import free_recommendation, paid, paid_recommendation
 
 pytestmark = pytest.mark.django_db
@@ -45,26 +43,7 @@ def _settled(
     campaign: PartnerCampaign, *, confirmed: int, rejected: int, days: int = 1, refresh: bool = True
 ) -> None:
     """Referrals of `campaign` settled `days` ago (then, with `refresh`, a settlement run)."""
-    program = campaign.program
-    assert program is not None
-    at = timezone.now() - timedelta(days=days)
-    PartnerReferral.objects.bulk_create(
-        PartnerReferral(
-            campaign=campaign,
-            program=program,
-            partner_profile=campaign.partner_profile,
-            team=program.team,
-            email=f"{status}-{n}-{campaign.pk}@example.com",
-            status=status,
-            rejection_reason="unsubscribed" if status == "rejected" else None,
-            cpa_cents=program.cpa_cents,
-            payable=status == "confirmed",
-            pending_until=at,
-            settled_at=at,
-        )
-        for status, count in (("confirmed", confirmed), ("rejected", rejected))
-        for n in range(count)
-    )
+    settled_referrals(campaign, days=days, outcomes={None: confirmed, "unsubscribed": rejected})
     if refresh:  # the hourly job refreshes the programs' 90-day rates the ranking reads
         partner_referrals_settle_task()
 

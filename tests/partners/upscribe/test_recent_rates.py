@@ -3,16 +3,14 @@ program's maintained last-30-days counts, as of the hourly settlement job."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referrals.partners.earnings.tasks import partner_referrals_settle_task
-from referrals.partners.models import PartnerReferral
 from referrals.partners.models.upscribe import Upscribe
 from sparkloop.models import Team
+from tests.partners.factories import settled_referrals
 from tests.partners.upscribe.helpers import paid_recommendation
 
 
@@ -20,23 +18,7 @@ def test_generate_and_the_list_show_the_last_settlement_runs_30_days(
     api_client: APIClient, team: Team, upscribe: Upscribe
 ) -> None:
     campaign = paid_recommendation(team)
-    program = campaign.program
-    assert program is not None
-    at = timezone.now() - timedelta(days=2)
-    PartnerReferral.objects.bulk_create(
-        PartnerReferral(
-            campaign=campaign,
-            program=program,
-            partner_profile=campaign.partner_profile,
-            team=program.team,
-            email=f"r{n}@ex.com",
-            status="confirmed" if n < 3 else "rejected",
-            rejection_reason=None if n < 3 else "unsubscribed",
-            pending_until=at,
-            settled_at=at,
-        )
-        for n in range(4)
-    )
+    settled_referrals(campaign, days=2, outcomes={None: 3, "unsubscribed": 1})
     path = f"/v2/upscribes/{upscribe.public_id}/recommendations"
 
     def shown() -> list[list[Any]]:
