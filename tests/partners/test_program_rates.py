@@ -116,26 +116,9 @@ def test_the_migration_fills_the_rates_of_the_referrals_already_settled() -> Non
     campaign = PartnerCampaignFactory.create()
     program = campaign.program
     assert program is not None
-    at = timezone.now() - timedelta(days=3)
-    PartnerReferral.objects.bulk_create(
-        PartnerReferral(
-            campaign=campaign,
-            program=program,
-            partner_profile=campaign.partner_profile,
-            team=program.team,
-            email=f"{status}-{n}@ex.com",
-            status=status,
-            rejection_reason=reason,
-            pending_until=at,
-            settled_at=at,
-        )
-        for status, reason, count in (
-            ("confirmed", None, 15),
-            ("rejected", "unsubscribed", 5),
-            ("rejected", "already_subscribed", 7),  # at the door: not counted
-        )
-        for n in range(count)
-    )
+    # The last one at the door: not counted.
+    outcomes = {None: 15, "unsubscribed": 5, "already_subscribed": 7}
+    settled_referrals(campaign, days=3, outcomes=outcomes)
     executor = MigrationExecutor(connection)
     executor.migrate([("partners", "0008_merge_earnings_upscribe")])
     executor = MigrationExecutor(connection)  # forward again: 0009 fills the columns
