@@ -125,6 +125,8 @@ def test_the_migration_fills_the_rates_of_the_referrals_already_settled() -> Non
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert _rates(program) == (20, 15, 0.75)
+    # 0013 fills the last 30 days' counts: every settled referral, the door's too.
+    assert _recent(program) == (27, 15)
 
 
 def _recent(program: PartnerProgram) -> tuple[int, int]:
