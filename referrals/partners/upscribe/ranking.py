@@ -168,8 +168,9 @@ def _loader(model: type[Model]) -> _Loader:
     return [f.attname for f in fields], converters
 
 
-def _load(model: type[M], values: Sequence[Any]) -> M:
-    """A model instance from its concrete fields' raw values, converted as the ORM would."""
+def load_row(model: type[M], values: Sequence[Any]) -> M:
+    """A model instance from its concrete fields' raw values (a written-out query's columns
+    of its table, in field order), converted as the ORM would."""
     names, converters = _loader(model)
     converted = []
     for (col, field_converters), value in zip(converters, values, strict=True):
@@ -228,9 +229,9 @@ def _ranked(upscribe: Upscribe, row: Sequence[Any]) -> Ranked:
         width = len(model._meta.concrete_fields)
         loaded.append(values[:width])
         values = values[width:]
-    campaign = _load(PartnerCampaign, loaded[0])
-    campaign.publication = _load(Publication, loaded[1])
-    campaign.program = _load(PartnerProgram, loaded[2]) if campaign.program_id else None
+    campaign = load_row(PartnerCampaign, loaded[0])
+    campaign.publication = load_row(Publication, loaded[1])
+    campaign.program = load_row(PartnerProgram, loaded[2]) if campaign.program_id else None
     setting = None
     if setting_id is not None:
         setting = UpscribeRecommendation(

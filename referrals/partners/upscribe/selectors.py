@@ -353,27 +353,15 @@ def _picked_sql() -> str:
     )
 
 
-# Per table of _PICKED_JOINS: its model, attribute names, each field's converters from the
-# database value (as the ORM applies them), and its columns' slice of a row.
-_Loader = tuple[type[Model], list[str], list[list[Any]], slice]
-
-
 @cache
-def _picked_loaders() -> list[_Loader]:
-    loaders = []
-    start = 0
-    for alias, model, _parent, _field in _PICKED_JOINS:
-        fields = model._meta.concrete_fields
-        converters = []
-        for field in fields:
-            col = field.get_col(alias)
-            converters.append(
-                connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            )
-        names = [f.attname for f in fields]
-        loaders.append((model, names, converters, slice(start, start + len(fields))))
-        start += len(fields)
-    return loaders
+def _picked_columns() -> list[slice]:
+    """Each table of _PICKED_JOINS: its columns' slice of a row."""
+    slices, start = [], 0
+    for _alias, model, _parent, _field in _PICKED_JOINS:
+        count = len(model._meta.concrete_fields)
+        slices.append(slice(start, start + count))
+        start += count
+    return slices
 
 
 def recommendations_by_ref_code(
@@ -398,17 +386,12 @@ def recommendations_by_ref_code(
     picked = {}
     for row in rows:
         made: dict[str, Model | None] = {}
-        for (alias, _model, parent, field_name), (model, names, converters, columns) in zip(
-            _PICKED_JOINS, _picked_loaders(), strict=True
+        for (alias, model, parent, field_name), columns in zip(
+            _PICKED_JOINS, _picked_columns(), strict=True
         ):
-            values = list(row[columns])
-            if values[0] is None:  # no row joined (a free campaign's program)
-                made[alias] = None
-            else:
-                for index, field_converters in enumerate(converters):
-                    for convert in field_converters:
-                        values[index] = convert(values[index], None, connection)
-                made[alias] = model.from_db(connection.alias, names, values)
+            values = row[columns]
+            # None: no row joined (a free campaign's program).
+            made[alias] = None if values[0] is None else ranking.load_row(model, values)
             if parent:
                 owner = made[parent]
                 assert owner is not None  # noqa: S101 - the campaign and its publication exist
