@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from sparkloop.models import Team, TeamCounter
+from sparkloop.prepared import prepared_cursor
 
 # A team's subscribers, kept by the subscribers app and shown on the team's admin page (the
 # name lives here so that the plumbing's admin need not import the app above it).
@@ -60,7 +61,7 @@ def _write(deltas: dict[tuple[int, str], int]) -> None:
         params += [team_id, name, shard, delta]
     values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     # INSERT … ON CONFLICT DO UPDATE (and `excluded`) alike on PostgreSQL and SQLite >= 3.24.
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (team_id, name, shard, value) VALUES {values} "  # noqa: S608
             f"ON CONFLICT (team_id, name, shard) DO UPDATE SET value = {table}.value + "

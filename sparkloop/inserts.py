@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.db.models import Field, JSONField, Model
 
+from sparkloop.prepared import prepared_cursor
+
 M = TypeVar("M", bound=Model)
 
 # The statement of each (model, ignore_conflicts), with the fields in its column order,
@@ -70,7 +72,7 @@ def rows_insert(rows: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = sql.replace("VALUES %s", "VALUES " + ", ".join([marks] * len(rows)))
     written: list[M] = []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         for pk, row_key in cursor.fetchall():
             row = by_key[key.to_python(row_key)]

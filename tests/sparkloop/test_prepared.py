@@ -35,6 +35,10 @@ def test_a_statement_is_prepared_once_and_logged_like_any_other() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert [_run(n) for n in range(8)] == [n + 1 for n in range(8)]
     assert len(queries) == 8
+    # Each run's statement is in the query log (psycopg keeps none for a prepared one).
+    assert {q["sql"] for q in queries.captured_queries} == {
+        "SELECT $1::int + 1 AS answer, 'prepared-test' AS tag"
+    }
     assert len(_prepared()) == 1
 
 

@@ -23,6 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from sparkloop.models import Team
+from sparkloop.prepared import prepared_cursor
 from webhooks.models import Event, new_event_id
 from webhooks.services.events import event_payload
 from webhooks.services.publish import events_expand_on_commit
@@ -124,7 +125,7 @@ def _insert_postgresql(rows: list[_Row]) -> list[int]:
             for team_id, type, public_id, payload in rows
         ]
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_INSERT, [timezone.now(), document])
         # Matched by public id, not by position: nothing promises RETURNING's order.
         by_public_id = {public_id: pk for pk, public_id in cursor.fetchall()}

@@ -33,6 +33,7 @@ from referrals.screening import (
     screening_campaigns,
 )
 from referrals.services import campaign_default, standing_of
+from sparkloop.prepared import prepared_cursor
 from subscribers.models import Subscriber
 from webhooks.services.events_batch import events_record_later
 
@@ -61,7 +62,7 @@ def _reserve_many(
         f"(SELECT v.lim FROM v WHERE v.owner = {table}.{owner}) "
         f"RETURNING {owner}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, month])
         return {int(owner_id) for (owner_id,) in cursor.fetchall()}
 
@@ -120,7 +121,7 @@ def _recent_counts(counts: Sequence[tuple[int, int]], *, since: datetime) -> dic
     params: list[Any] = []
     for campaign_id, limit in counts:
         params += [campaign_id, campaign_id, after, limit]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(" UNION ALL ".join([one] * len(counts)), params)
         return {int(campaign_id): int(n) for campaign_id, n in cursor.fetchall()}
 
@@ -211,7 +212,7 @@ def counters_add_many(referrals: Sequence[PartnerReferral]) -> None:
         f"UPDATE {table} SET {', '.join(sets)} "  # noqa: S608
         f"WHERE id IN ({', '.join(['%s'] * len(everyone))})"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [*params, *everyone])
 
 

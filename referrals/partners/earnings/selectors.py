@@ -28,6 +28,7 @@ from referrals.partners.models import (
 )
 from sparkloop.exceptions import NotFound
 from sparkloop.models import Team
+from sparkloop.prepared import prepared_cursor
 from subscribers.models import Subscriber
 
 CONFIRMATION_WINDOW = timedelta(days=90)
@@ -233,7 +234,7 @@ def teams_subscribed(*, team_ids: Iterable[int], email: str) -> set[int]:
         return set()
     table = connection.ops.quote_name(Subscriber._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT team_id FROM {table} WHERE team_id IN ({marks}) "  # noqa: S608
             "AND email_normalized = %s",
