@@ -13,6 +13,8 @@ from referrals.models import Campaign, CampaignMembership, Referral, Reward, Rew
 from sparkloop.counters import counter_get
 from sparkloop.exceptions import NotFound, ServiceError
 from sparkloop.models import Team
+from sparkloop.prepared import prepared_cursor
+from sparkloop.rows import model_columns, row_load
 from subscribers.models import Subscriber
 from subscribers.selectors import LIST_TYPES, SUBSCRIBER_NOT_FOUND, subscriber_lookup
 
@@ -228,20 +230,24 @@ def default_campaigns_with_rewards(*, team_ids: Iterable[int]) -> dict[int, Camp
     marks = ", ".join(["%s"] * len(ids))
     # Only table and column names are formatted in; every value is a parameter.
     sql = (
-        f"SELECT c.*, (SELECT json_agg(json_build_array({reward_columns}) "  # noqa: S608
-        f"ORDER BY r.referrals, r.id)::text FROM {quote(Reward._meta.db_table)} r "
-        f"WHERE r.campaign_id = c.id) AS rewards_json "
+        f"SELECT {model_columns(Campaign, 'c')}, (SELECT json_agg("  # noqa: S608
+        f"json_build_array({reward_columns}) ORDER BY r.referrals, r.id)::text "
+        f"FROM {quote(Reward._meta.db_table)} r WHERE r.campaign_id = c.id) "
         f"FROM {quote(Campaign._meta.db_table)} c WHERE c.team_id IN ({marks}) AND c.is_default"
     )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
     defaults = {}
-    for campaign in Campaign.objects.raw(sql, ids):
+    for row in rows:
+        campaign = row_load(Campaign, row[:-1])
         rewards = [
             Reward.from_db(
                 connection.alias,
                 [f.attname for f in fields],
-                [f.to_python(value) for f, value in zip(fields, row, strict=True)],
+                [f.to_python(value) for f, value in zip(fields, values, strict=True)],
             )
-            for row in json.loads(getattr(campaign, "rewards_json", None) or "[]")
+            for values in json.loads(row[-1] or "[]")
         ]
         cached = campaign.rewards.all()
         cached._result_cache, cached._prefetch_done = rewards, True  # type: ignore[attr-defined]

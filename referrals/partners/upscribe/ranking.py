@@ -32,6 +32,7 @@ from referrals.partners.models import (
     Publication,
 )
 from referrals.partners.models.upscribe import Upscribe, UpscribeRecommendation
+from sparkloop.rows import model_columns, row_load
 
 # The ranking's confirmation rate for a program with too few settled referrals to have one.
 UNKNOWN_RATE = 0.5
@@ -143,41 +144,7 @@ LOADED: tuple[tuple[type[Model], str], ...] = (
 
 @cache
 def _columns() -> str:
-    return ", ".join(
-        f"{alias}.{connection.ops.quote_name(str(f.column))}"
-        for model, alias in LOADED
-        for f in model._meta.concrete_fields
-    )
-
-
-# Per model: its fields' attnames, and each field's column with the ORM's converters of
-# its raw value (worked out once: asking for them on every row was ~30 % of a generate's
-# CPU).
-_Loader = tuple[list[str], list[tuple[Any, list[Any]]]]
-
-
-@cache
-def _loader(model: type[Model]) -> _Loader:
-    fields = model._meta.concrete_fields
-    converters = []
-    for field in fields:
-        col = field.get_col(model._meta.db_table)
-        converters.append(
-            (col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
-        )
-    return [f.attname for f in fields], converters
-
-
-def load_row(model: type[M], values: Sequence[Any]) -> M:
-    """A model instance from its concrete fields' raw values (a written-out query's columns
-    of its table, in field order), converted as the ORM would."""
-    names, converters = _loader(model)
-    converted = []
-    for (col, field_converters), value in zip(converters, values, strict=True):
-        for convert in field_converters:
-            value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
+    return ", ".join(model_columns(model, alias) for model, alias in LOADED)
 
 
 def ranked_for_visitor(
@@ -229,9 +196,9 @@ def _ranked(upscribe: Upscribe, row: Sequence[Any]) -> Ranked:
         width = len(model._meta.concrete_fields)
         loaded.append(values[:width])
         values = values[width:]
-    campaign = load_row(PartnerCampaign, loaded[0])
-    campaign.publication = load_row(Publication, loaded[1])
-    campaign.program = load_row(PartnerProgram, loaded[2]) if campaign.program_id else None
+    campaign = row_load(PartnerCampaign, loaded[0])
+    campaign.publication = row_load(Publication, loaded[1])
+    campaign.program = row_load(PartnerProgram, loaded[2]) if campaign.program_id else None
     setting = None
     if setting_id is not None:
         setting = UpscribeRecommendation(

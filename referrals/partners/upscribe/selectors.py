@@ -48,6 +48,7 @@ from referrals.partners.upscribe import ranking
 from sparkloop.exceptions import InvalidState, NotFound
 from sparkloop.models import Team
 from sparkloop.prepared import prepared_cursor
+from sparkloop.rows import model_columns, row_load, rows_fetch
 from subscribers.selectors import SUBSCRIBER_NOT_FOUND, subscriber_lookup
 
 UPSCRIBE_NOT_FOUND = "Upscribe {identifier} not found."
@@ -103,15 +104,20 @@ def upscribe_row_get(*, team: Team, identifier: str) -> Upscribe:
     fields only (not its publication): the row in plain SQL (the ORM's compiling of the
     join was ~0.6 ms of a request's CPU, bench/README.md "Subscribe with 3 picks"); the
     same 404."""
-    table = connection.ops.quote_name(Upscribe._meta.db_table)
-    rows = Upscribe.objects.raw(
-        f"SELECT * FROM {table} WHERE team_id = %s AND public_id = %s LIMIT 1",  # noqa: S608
-        [team.pk, identifier],
-    )
-    upscribe = next(iter(rows), None)
-    if upscribe is None:
+    rows = rows_fetch(Upscribe, _upscribe_row_sql(), [team.pk, identifier])
+    if not rows:
         raise NotFound(UPSCRIBE_NOT_FOUND.format(identifier=identifier))
-    return upscribe
+    return rows[0]
+
+
+@cache
+def _upscribe_row_sql() -> str:
+    table = connection.ops.quote_name(Upscribe._meta.db_table)
+    # Only the table and column names are formatted in; the values are parameters.
+    return (
+        f"SELECT {model_columns(Upscribe)} FROM {table} "  # noqa: S608
+        "WHERE team_id = %s AND public_id = %s LIMIT 1"
+    )
 
 
 def upscribe_publication_get(*, team: Team, identifier: str) -> Publication:
@@ -334,7 +340,7 @@ def _picked_sql() -> str:
     columns = []
     joins = []
     for alias, model, parent, field_name in _PICKED_JOINS:
-        columns += [f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields]
+        columns.append(model_columns(model, alias))
         if parent:
             fk = quote(str(_relation(parent, field_name).column))
             pk = quote(str(model._meta.pk.column))
@@ -391,7 +397,7 @@ def recommendations_by_ref_code(
         ):
             values = row[columns]
             # None: no row joined (a free campaign's program).
-            made[alias] = None if values[0] is None else ranking.load_row(model, values)
+            made[alias] = None if values[0] is None else row_load(model, values)
             if parent:
                 owner = made[parent]
                 assert owner is not None  # noqa: S101 - the campaign and its publication exist
