@@ -15,7 +15,7 @@ from kombu.exceptions import ChannelError
 from webhooks.metrics import attempts_count
 from webhooks.services import deliveries_send, delivery_send, delivery_sweep, publish_resume
 from webhooks.services.expand import EXPAND_BATCH, events_expand
-from webhooks.services.publish import EXPAND_TASK, SEND_TASK
+from webhooks.services.publish import EXPAND_TASK, SEND_TASK, expansion_waiting_clear
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ def webhook_delivery_send_task(delivery_id: int) -> None:
 # Published when a transaction that recorded events commits (one for all of them).
 @shared_task(name=EXPAND_TASK, ignore_result=True)
 def webhook_event_expand(event_ids: list[int]) -> None:
-    """Make the deliveries of these events (those not expanded yet) and publish their sends."""
-    while events_expand(event_ids=event_ids) == EXPAND_BATCH:
+    """Make the deliveries of these events (those not expanded yet) and publish their sends;
+    where expansions coalesce, of every event not expanded yet (webhooks.services.publish)."""
+    ids = None if expansion_waiting_clear() else event_ids
+    while events_expand(event_ids=ids) == EXPAND_BATCH:
         pass
 
 

@@ -7,6 +7,18 @@ broker is back) publishes them. After a failure this process does not try the br
 for PUBLISH_PAUSE, so that an outage does not add the broker's connection timeout to every
 write that records an event.
 
+Expansions coalesce where the cache is Redis (shared by the web processes and the workers):
+a transaction's commit publishes an expansion task only if none is waiting already
+(`EXPAND_WAITING_KEY`, set with the publish); the task clears it before it reads, then
+expands every event not expanded yet, so that an event committed while a task waited is
+the waiting task's (its commit saw the key before the task cleared it, hence came before
+the task's read), and one committed after the clearing publishes a task of its own. Under
+load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less on every
+write that records events). Should a waiting task be lost, the key expires after
+EXPAND_WAITING_SECONDS and the sweeper expands its events after
+WEBHOOK_EXPAND_AFTER_SECONDS. With a cache of one process (the embedded default), every
+commit publishes the expansion of its own events.
+
 Tasks are published by name (`SEND_TASK`, `EXPAND_TASK`), so that this module does not import
 `webhooks.tasks`, which imports the services.
 """
@@ -20,6 +32,8 @@ from collections.abc import Iterable
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 from webhooks.models import WebhookDelivery
@@ -29,6 +43,8 @@ logger = logging.getLogger(__name__)
 SEND_TASK = "webhooks.tasks.webhook_deliveries_send_task"
 EXPAND_TASK = "webhooks.tasks.webhook_event_expand"
 PUBLISH_PAUSE = 10.0  # seconds without publishing after a failure (the sweeper catches up)
+EXPAND_WAITING_KEY = "webhooks:expand:waiting"
+EXPAND_WAITING_SECONDS = 10  # a lost task's key lets publishes through again after this
 
 _paused_until = 0.0
 _pause_lock = threading.Lock()
@@ -99,13 +115,44 @@ def deliveries_publish_on_commit(delivery_ids: Iterable[int]) -> None:
     transaction.on_commit(publish, robust=True)
 
 
+def expansions_coalesce() -> bool:
+    """Whether expansion tasks coalesce: the cache is Redis, shared by every process."""
+    return isinstance(caches["default"], RedisCache)
+
+
+def expansion_waiting_clear() -> bool:
+    """For the expansion task, before it reads: forget that it is waiting, so that events
+    committed from now on publish a task of their own. True when expansions coalesce (the
+    task must then expand every event not expanded yet, not only its own)."""
+    if not expansions_coalesce():
+        return False
+    try:
+        cache.delete(EXPAND_WAITING_KEY)
+    except Exception:  # the key expires by itself; this task expands what is there now
+        logger.warning("webhooks: could not clear the waiting expansion", exc_info=True)
+    return True
+
+
+def _expansion_claim() -> bool:
+    """Whether to publish an expansion now: no other is waiting (and now this one is)."""
+    try:
+        return bool(cache.add(EXPAND_WAITING_KEY, 1, timeout=EXPAND_WAITING_SECONDS))
+    except Exception:  # the cache is down: publish, as if expansions did not coalesce
+        logger.warning("webhooks: the cache refused; publishing the expansion", exc_info=True)
+        return True
+
+
 def events_expand_publish(event_ids: list[int]) -> bool:
     """Publish one expansion task for these events now (the worker turns them into
-    deliveries). Returns False when the broker refused or publishing is paused; never
-    raises for a broker error: the events stay unexpanded and the sweeper expands them
-    after WEBHOOK_EXPAND_AFTER_SECONDS."""
+    deliveries), unless one that will take them too is waiting (expansions coalesce: see
+    the module's docstring). Returns False when the broker refused or publishing is
+    paused; never raises for a broker error: the events stay unexpanded and the sweeper
+    expands them after WEBHOOK_EXPAND_AFTER_SECONDS."""
     if not event_ids or _paused():
         return False
+    coalescing = expansions_coalesce()
+    if coalescing and not _expansion_claim():
+        return True
     try:
         current_app.send_task(EXPAND_TASK, args=[event_ids], queue=settings.WEBHOOK_EXPAND_QUEUE)
     except Exception:  # kombu's OperationalError, a timeout, a refused connection...
@@ -115,6 +162,8 @@ def events_expand_publish(event_ids: list[int]) -> bool:
             exc_info=True,
         )
         _pause()
+        if coalescing:  # none is waiting after all
+            expansion_waiting_clear()
         return False
     return True
 
