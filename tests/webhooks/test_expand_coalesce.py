@@ -9,19 +9,22 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import redis
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from sparkloop.celery import app as celery_app
 from sparkloop.models import Team
 from tests.webhooks.conftest import Broker, broker_unreachable
 from webhooks.models import Event
 from webhooks.services import event_record, publish_resume
-from webhooks.services.publish import EXPAND_WAITING_KEY
+from webhooks.services.publish import EXPAND_GATHER_SECONDS, EXPAND_WAITING_KEY
 from webhooks.tasks import webhook_event_expand
 
 SYNC = Event.Type.SYNC_SUBSCRIBER
@@ -64,6 +67,17 @@ def _commit(team: Team) -> Event:
         return event_record(team=team, type=SYNC, payload={})
 
 
+def _expansions_with_eta(broker: Broker) -> list[tuple[list[int], str | None]]:
+    """The expansion tasks published so far (taken off the queue), with their `eta`."""
+    found = []
+    with celery_app.connection_for_write() as conn:
+        channel: Any = conn.default_channel
+        while (message := channel.basic_get(f"{broker.queue}_expand", no_ack=True)) is not None:
+            args, _kwargs, _embed = message.decode()
+            found.append((list(args[0]), message.headers.get("eta")))
+    return found
+
+
 def _unexpanded(*events: Event) -> list[int]:
     return list(
         Event.objects.filter(pk__in=[e.pk for e in events], expanded_at__isnull=True)
@@ -77,11 +91,17 @@ def _unexpanded(*events: Event) -> list[int]:
 def test_commits_while_a_task_waits_publish_nothing_and_the_task_expands_them_all(
     team: Team, broker: Broker
 ) -> None:
+    published = timezone.now()
     first = _commit(team)
     second = _commit(team)
     third = _commit(team)
 
-    assert broker.expansions() == [[first.pk]]  # one task, waiting for all three
+    [(args, eta)] = _expansions_with_eta(broker)
+    assert args == [first.pk]  # one task, waiting for all three
+    # It runs a moment later, so that the commits of that moment share it.
+    assert eta is not None
+    gather = timedelta(seconds=EXPAND_GATHER_SECONDS)
+    assert published + gather <= datetime.fromisoformat(eta) <= timezone.now() + gather
     assert cache.get(EXPAND_WAITING_KEY) == 1
 
     webhook_event_expand([first.pk])  # the worker
@@ -103,7 +123,8 @@ def test_with_a_cache_of_one_process_every_commit_publishes_its_own(
     first = _commit(team)
     second = _commit(team)
 
-    assert broker.expansions() == [[first.pk], [second.pk]]
+    # Each at once, for its own events.
+    assert _expansions_with_eta(broker) == [([first.pk], None), ([second.pk], None)]
     webhook_event_expand([first.pk])
     assert _unexpanded(first, second) == [second.pk]  # its own task's
 

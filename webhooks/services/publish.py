@@ -12,9 +12,11 @@ a transaction's commit publishes an expansion task only if none is waiting alrea
 (`EXPAND_WAITING_KEY`, set with the publish); the task clears it before it reads, then
 expands every event not expanded yet, so that an event committed while a task waited is
 the waiting task's (its commit saw the key before the task cleared it, hence came before
-the task's read), and one committed after the clearing publishes a task of its own. Under
-load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less on every
-write that records events). Should a waiting task be lost, the key expires after
+the task's read), and one committed after the clearing publishes a task of its own. The
+task runs EXPAND_GATHER_SECONDS after its publish, so that the commits of that moment share
+it. Under load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less on
+every write that records events) and a worker runs a few expansions a second whatever the
+write rate (one per commit took as much CPU as the writes themselves: bench/README.md). Should a waiting task be lost, the key expires after
 EXPAND_WAITING_SECONDS and the sweeper expands its events after
 WEBHOOK_EXPAND_AFTER_SECONDS. With a cache of one process (the embedded default), every
 commit publishes the expansion of its own events.
@@ -45,6 +47,7 @@ EXPAND_TASK = "webhooks.tasks.webhook_event_expand"
 PUBLISH_PAUSE = 10.0  # seconds without publishing after a failure (the sweeper catches up)
 EXPAND_WAITING_KEY = "webhooks:expand:waiting"
 EXPAND_WAITING_SECONDS = 10  # a lost task's key lets publishes through again after this
+EXPAND_GATHER_SECONDS = 0.25  # a coalescing task runs this long after its publish
 
 _paused_until = 0.0
 _pause_lock = threading.Lock()
@@ -154,7 +157,13 @@ def events_expand_publish(event_ids: list[int]) -> bool:
     if coalescing and not _expansion_claim():
         return True
     try:
-        current_app.send_task(EXPAND_TASK, args=[event_ids], queue=settings.WEBHOOK_EXPAND_QUEUE)
+        current_app.send_task(
+            EXPAND_TASK,
+            args=[event_ids],
+            queue=settings.WEBHOOK_EXPAND_QUEUE,
+            # Run a moment later, so that the commits of that moment share the task.
+            countdown=EXPAND_GATHER_SECONDS if coalescing else None,
+        )
     except Exception:  # kombu's OperationalError, a timeout, a refused connection...
         logger.warning(
             "webhooks: the broker refused an expansion task; %d events left to the sweeper",
