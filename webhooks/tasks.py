@@ -7,9 +7,11 @@ that they need not import this module.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import current_app, shared_task
 from django.conf import settings
+from django.utils import timezone
 from kombu.exceptions import ChannelError
 
 from webhooks.metrics import attempts_count
@@ -41,8 +43,15 @@ def webhook_delivery_send_task(delivery_id: int) -> None:
 def webhook_event_expand(event_ids: list[int]) -> None:
     """Make the deliveries of these events (those not expanded yet) and publish their sends;
     where expansions coalesce, of every event not expanded yet (webhooks.services.publish)."""
-    ids = None if expansion_waiting_clear() else event_ids
-    while events_expand(event_ids=ids) == EXPAND_BATCH:
+    if not expansion_waiting_clear():
+        while events_expand(event_ids=event_ids) == EXPAND_BATCH:
+            pass
+        return
+    # Those recorded lately: an older one is the sweeper's (older than
+    # WEBHOOK_EXPAND_AFTER_SECONDS), and the partial index's range stays short however
+    # many expanded rows wait for a vacuum.
+    since = timezone.now() - timedelta(seconds=2 * int(settings.WEBHOOK_EXPAND_AFTER_SECONDS))
+    while events_expand(created_after=since) == EXPAND_BATCH:
         pass
 
 

@@ -25,7 +25,7 @@ from tests.webhooks.conftest import Broker, broker_unreachable
 from webhooks.models import Event
 from webhooks.services import event_record, publish_resume
 from webhooks.services.publish import EXPAND_GATHER_SECONDS, EXPAND_WAITING_KEY
-from webhooks.tasks import webhook_event_expand
+from webhooks.tasks import webhook_delivery_sweep_task, webhook_event_expand
 
 SYNC = Event.Type.SYNC_SUBSCRIBER
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -111,6 +111,26 @@ def test_commits_while_a_task_waits_publish_nothing_and_the_task_expands_them_al
     # None waits any more: the next commit publishes again.
     fourth = _commit(team)
     assert broker.expansions() == [[fourth.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shared_cache")
+def test_the_task_leaves_an_event_recorded_long_ago_to_the_sweeper(
+    team: Team, broker: Broker, settings: SettingsWrapper
+) -> None:
+    # A long transaction's event: recorded (created_at) long before it committed.
+    old = _commit(team)
+    window = timedelta(seconds=2 * settings.WEBHOOK_EXPAND_AFTER_SECONDS)
+    Event.objects.filter(pk=old.pk).update(created_at=timezone.now() - window - timedelta(1))
+    [(args, _eta)] = _expansions_with_eta(broker)
+    webhook_event_expand(args)  # its task, which expands what was recorded lately
+    recent = _commit(team)
+    [(args, _eta)] = _expansions_with_eta(broker)
+    webhook_event_expand(args)
+
+    assert _unexpanded(old, recent) == [old.pk]
+    webhook_delivery_sweep_task()  # beat, every few seconds: older than the sweeper's wait
+    assert _unexpanded(old, recent) == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -31,12 +31,14 @@ def events_expand(
     *,
     event_ids: Sequence[int] | None = None,
     created_before: datetime | None = None,
+    created_after: datetime | None = None,
     limit: int = EXPAND_BATCH,
 ) -> int:
     """Make the deliveries of unexpanded events (these ids, or any created before
-    `created_before`, oldest first, at most `limit`), mark them expanded and publish their
-    sends on commit. Each enabled endpoint of the event's team subscribed to its type
-    (`WebhookEndpoint.subscribes_to`) whose scope covers its payload (`covers`) gets one.
+    `created_before` / since `created_after`, oldest first, at most `limit`), mark them
+    expanded and publish their sends on commit. Each enabled endpoint of the event's team
+    subscribed to its type (`WebhookEndpoint.subscribes_to`) whose scope covers its payload
+    (`covers`) gets one.
     Returns how many events were expanded by this call (0 for those another expander holds
     or has done)."""
     with transaction.atomic():
@@ -45,6 +47,8 @@ def events_expand(
             pending = pending.filter(pk__in=list(event_ids))
         if created_before is not None:
             pending = pending.filter(created_at__lt=created_before)
+        if created_after is not None:
+            pending = pending.filter(created_at__gte=created_after)
         events = list(
             pending.order_by("pk")
             .select_for_update(skip_locked=True)

@@ -10,16 +10,18 @@ write that records an event.
 Expansions coalesce where the cache is Redis (shared by the web processes and the workers):
 a transaction's commit publishes an expansion task only if none is waiting already
 (`EXPAND_WAITING_KEY`, set with the publish); the task clears it before it reads, then
-expands every event not expanded yet, so that an event committed while a task waited is
-the waiting task's (its commit saw the key before the task cleared it, hence came before
-the task's read), and one committed after the clearing publishes a task of its own. The
-task runs EXPAND_GATHER_SECONDS after its publish, so that the commits of that moment share
-it. Under load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less on
-every write that records events) and a worker runs a few expansions a second whatever the
-write rate (one per commit took as much CPU as the writes themselves: bench/README.md). Should a waiting task be lost, the key expires after
-EXPAND_WAITING_SECONDS and the sweeper expands its events after
-WEBHOOK_EXPAND_AFTER_SECONDS. With a cache of one process (the embedded default), every
-commit publishes the expansion of its own events.
+expands every event recorded lately (in the last 2 x WEBHOOK_EXPAND_AFTER_SECONDS), so
+that an event committed while a task waited is the waiting task's (its commit saw the key
+before the task cleared it, hence came before the task's read), and one committed after the
+clearing publishes a task of its own; an event recorded earlier than that (a long
+transaction's) is older than WEBHOOK_EXPAND_AFTER_SECONDS, the sweeper's. The task runs
+EXPAND_GATHER_SECONDS after its publish, so that the commits of that moment share it. Under
+load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less on every
+write that records events) and a worker runs a few expansions a second whatever the write
+rate (one per commit took as much CPU as the writes themselves: bench/README.md). Should a
+waiting task be lost, the key expires after EXPAND_WAITING_SECONDS and the sweeper expands
+its events after WEBHOOK_EXPAND_AFTER_SECONDS. With a cache of one process (the embedded
+default), every commit publishes the expansion of its own events.
 
 Tasks are published by name (`SEND_TASK`, `EXPAND_TASK`), so that this module does not import
 `webhooks.tasks`, which imports the services.
