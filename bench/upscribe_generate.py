@@ -18,7 +18,10 @@ budget reservations and their webhook events). PostgreSQL only.
 Also under gunicorn (bench/load.py's: sparkloop/gunicorn_conf.py, sync workers, rate limits
 lifted) with wrk (`-t2 -c8`): the same subscribe with 3 picks, a new email per request,
 for each number of workers given, `--rounds` times alternating; requests/s, p50 and the
-CPU of the workers and the database backends per request.
+CPU of the workers and the database backends per request. With `--celery`, a Celery
+worker (one process) runs beside gunicorn, as on a one-machine install: it expands the
+webhook events the subscribes record, on the same cores; the events it left unexpanded
+three seconds after the run are counted.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -44,12 +49,14 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from referrals.partners.models import PartnerCampaign, PartnerProgram, Publication  # noqa: E402
 from referrals.partners.models.upscribe import Upscribe  # noqa: E402
 from referrals.partners.upscribe.services import upscribe_create  # noqa: E402
 from sparkloop.services import api_key_create, team_create, team_get_or_create  # noqa: E402
 from subscribers.services import subscriber_create  # noqa: E402
+from webhooks.models import Event  # noqa: E402
 
 TEAM = "bench-upscribe"
 Call = Callable[[], int]
@@ -138,10 +145,37 @@ end
 """
 
 
+def start_celery_worker() -> subprocess.Popen[bytes]:
+    """A Celery worker of one process beside the web (the expansions of the webhook events)."""
+    cmd = [sys.executable, "-m", "celery", "-A", "sparkloop", "worker", "-c", "1"]
+    worker = subprocess.Popen(
+        [*cmd, "--loglevel", "WARNING"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(6)  # booted and consuming
+    return worker
+
+
+def unexpanded_since(moment: datetime) -> int:
+    """Events recorded since `moment` that no expansion has taken yet."""
+    return Event.objects.filter(created_at__gte=moment, expanded_at__isnull=True).count()
+
+
 def under_wrk(
-    upscribe: Upscribe, key: str, picks: str, *, workers: list[int], duration: int, rounds: int
+    upscribe: Upscribe,
+    key: str,
+    picks: str,
+    *,
+    workers: list[int],
+    duration: int,
+    rounds: int,
+    celery: bool = False,
 ) -> None:
-    """Subscribe with 3 picks through gunicorn + wrk, per number of workers (alternating)."""
+    """Subscribe with 3 picks through gunicorn + wrk, per number of workers (alternating);
+    with `celery`, a Celery worker runs beside them (and the events it left unexpanded three
+    seconds after the run are counted)."""
     import tempfile
 
     from bench import load
@@ -157,6 +191,8 @@ def under_wrk(
                 proc = load.start_gunicorn(port, n, TEAM)
                 load.WATCH["master"] = proc.pid
                 base = f"http://127.0.0.1:{port}"
+                worker = start_celery_worker() if celery else None
+                started = timezone.now()
                 try:
                     load.wait_ready(base, proc)
                     script = SUBSCRIBE_LUA.format(
@@ -168,13 +204,19 @@ def under_wrk(
                 finally:
                     proc.terminate()
                     proc.wait()
+                    if worker is not None:
+                        time.sleep(3)
+                        worker.terminate()
+                        worker.wait()
                 result["load"] = os.getloadavg()[0]
                 runs[n].append(result)
+                left = f"; unexpanded events {unexpanded_since(started)}" if celery else ""
+                connection.close()
                 print(
                     f"gunicorn {n} workers, wrk -t2 -c8 {duration}s: {result['rps']:6.1f} req/s, "
                     f"p50 {int(result['p50']) / 1000:.1f} ms, errors {result['errors']}, "
                     f"CPU ms/request web {result['web_cpu_ms']:.1f} + db "
-                    f"{result['db_cpu_ms']:.1f}; load {result['load']:.2f}"
+                    f"{result['db_cpu_ms']:.1f}; load {result['load']:.2f}{left}"
                 )
     for n, results in runs.items():
         rps = statistics.median(float(r["rps"]) for r in results)  # type: ignore[arg-type]
@@ -190,6 +232,9 @@ def main() -> None:
     parser.add_argument("--wrk", help="gunicorn worker counts, e.g. 2,4 (runs wrk only)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--celery", action="store_true", help="a Celery worker beside gunicorn (with --wrk)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     fresh = not Upscribe.objects.filter(team__name=TEAM).exists()
@@ -216,7 +261,15 @@ def main() -> None:
             ]
         )
         workers = [int(n) for n in args.wrk.split(",")]
-        under_wrk(upscribe, key, picks, workers=workers, duration=args.duration, rounds=args.rounds)
+        under_wrk(
+            upscribe,
+            key,
+            picks,
+            workers=workers,
+            duration=args.duration,
+            rounds=args.rounds,
+            celery=args.celery,
+        )
         return
 
     def generate() -> int:
