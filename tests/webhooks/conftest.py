@@ -98,14 +98,18 @@ class Broker:
 
     def expansions(self) -> list[list[int]]:
         """The event ids of each expansion task published so far (taken off its queue)."""
-        batches = []
+        return [ids for ids, _eta in self.expansions_with_eta()]
+
+    def expansions_with_eta(self) -> list[tuple[list[int], str | None]]:
+        """`expansions`, each with the time it is to run at (`eta`; None: at once)."""
+        found = []
         with celery_app.connection_for_write() as conn:
             channel: Any = conn.default_channel
             while (message := channel.basic_get(f"{self.queue}_expand", no_ack=True)) is not None:
                 assert message.headers["task"] == EXPAND_TASK
                 args, _kwargs, _embed = message.decode()
-                batches.append(list(args[0]))
-        return batches
+                found.append((list(args[0]), message.headers.get("eta")))
+        return found
 
     def purge(self) -> None:
         with celery_app.connection_for_write() as conn:

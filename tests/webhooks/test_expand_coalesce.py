@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from sparkloop.celery import app as celery_app
 from sparkloop.models import Team
 from tests.webhooks.conftest import Broker, broker_unreachable
 from webhooks.models import Event
@@ -67,17 +66,6 @@ def _commit(team: Team) -> Event:
         return event_record(team=team, type=SYNC, payload={})
 
 
-def _expansions_with_eta(broker: Broker) -> list[tuple[list[int], str | None]]:
-    """The expansion tasks published so far (taken off the queue), with their `eta`."""
-    found = []
-    with celery_app.connection_for_write() as conn:
-        channel: Any = conn.default_channel
-        while (message := channel.basic_get(f"{broker.queue}_expand", no_ack=True)) is not None:
-            args, _kwargs, _embed = message.decode()
-            found.append((list(args[0]), message.headers.get("eta")))
-    return found
-
-
 def _unexpanded(*events: Event) -> list[int]:
     return list(
         Event.objects.filter(pk__in=[e.pk for e in events], expanded_at__isnull=True)
@@ -96,7 +84,7 @@ def test_commits_while_a_task_waits_publish_nothing_and_the_task_expands_them_al
     second = _commit(team)
     third = _commit(team)
 
-    [(args, eta)] = _expansions_with_eta(broker)
+    [(args, eta)] = broker.expansions_with_eta()
     assert args == [first.pk]  # one task, waiting for all three
     # It runs a moment later, so that the commits of that moment share it.
     assert eta is not None
@@ -122,10 +110,10 @@ def test_the_task_leaves_an_event_recorded_long_ago_to_the_sweeper(
     old = _commit(team)
     window = timedelta(seconds=2 * settings.WEBHOOK_EXPAND_AFTER_SECONDS)
     Event.objects.filter(pk=old.pk).update(created_at=timezone.now() - window - timedelta(1))
-    [(args, _eta)] = _expansions_with_eta(broker)
+    [(args, _eta)] = broker.expansions_with_eta()
     webhook_event_expand(args)  # its task, which expands what was recorded lately
     recent = _commit(team)
-    [(args, _eta)] = _expansions_with_eta(broker)
+    [(args, _eta)] = broker.expansions_with_eta()
     webhook_event_expand(args)
 
     assert _unexpanded(old, recent) == [old.pk]
@@ -144,7 +132,7 @@ def test_with_a_cache_of_one_process_every_commit_publishes_its_own(
     second = _commit(team)
 
     # Each at once, for its own events.
-    assert _expansions_with_eta(broker) == [([first.pk], None), ([second.pk], None)]
+    assert broker.expansions_with_eta() == [([first.pk], None), ([second.pk], None)]
     webhook_event_expand([first.pk])
     assert _unexpanded(first, second) == [second.pk]  # its own task's
 
