@@ -42,7 +42,8 @@ def webhook_delivery_send_task(delivery_id: int) -> None:
 @shared_task(name=EXPAND_TASK, ignore_result=True)
 def webhook_event_expand(event_ids: list[int]) -> None:
     """Make the deliveries of these events (those not expanded yet) and publish their sends;
-    where expansions coalesce, of every event not expanded yet (webhooks.services.publish)."""
+    where expansions coalesce, of every event recorded lately and not expanded yet, theirs
+    included (webhooks.services.publish)."""
     if not expansion_waiting_clear():
         while events_expand(event_ids=event_ids) == EXPAND_BATCH:
             pass

@@ -128,7 +128,7 @@ def expansions_coalesce() -> bool:
 def expansion_waiting_clear() -> bool:
     """For the expansion task, before it reads: forget that it is waiting, so that events
     committed from now on publish a task of their own. True when expansions coalesce (the
-    task must then expand every event not expanded yet, not only its own)."""
+    task must then expand every event recorded lately, not only its own)."""
     if not expansions_coalesce():
         return False
     try:
