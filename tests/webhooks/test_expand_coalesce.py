@@ -1,6 +1,6 @@
 """Expansion tasks coalesce where the cache is Redis: a commit publishes one only if none is
-waiting, and the task, clearing the wait before it reads, expands every event not expanded
-yet. With a cache of one process, every commit publishes its own."""
+waiting, and the task, clearing the wait before it reads, expands every event recorded
+lately. With another cache, every commit publishes its own."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_the_task_leaves_an_event_recorded_long_ago_to_the_sweeper(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_a_cache_of_one_process_every_commit_publishes_its_own(
+def test_with_a_cache_other_than_redis_every_commit_publishes_its_own(
     team: Team,
     broker: Broker,
     settings: SettingsWrapper,

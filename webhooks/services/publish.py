@@ -20,8 +20,9 @@ load most commits publish nothing (a broker round trip and ~0.5 ms of CPU less o
 write that records events) and a worker runs a few expansions a second whatever the write
 rate (one per commit took as much CPU as the writes themselves: bench/README.md). Should a
 waiting task be lost, the key expires after EXPAND_WAITING_SECONDS and the sweeper expands
-its events after WEBHOOK_EXPAND_AFTER_SECONDS. With a cache of one process (the embedded
-default), every commit publishes the expansion of its own events.
+its events after WEBHOOK_EXPAND_AFTER_SECONDS. With another cache (the embedded default's
+file cache, whose add is not atomic across processes; a local-memory one), every commit
+publishes the expansion of its own events.
 
 Tasks are published by name (`SEND_TASK`, `EXPAND_TASK`), so that this module does not import
 `webhooks.tasks`, which imports the services.
