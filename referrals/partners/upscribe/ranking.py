@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -37,7 +37,6 @@ from sparkloop.rows import model_columns, row_load
 # The ranking's confirmation rate for a program with too few settled referrals to have one.
 UNKNOWN_RATE = 0.5
 CHANNEL = "upscribe"
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
